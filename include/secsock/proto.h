@@ -1,0 +1,117 @@
+/*
+ * secsock control protocol: shared by the DLLs (PE), secsockd and
+ * secsockctl.  Plain C11, no OS headers: it must build for both sides.
+ *
+ * Frame: magic u32 | version u16 | type u16 | payload length u32 | payload,
+ * all little-endian.  One request and one reply per control connection,
+ * except a BIND lease, which stays open for the life of the socket.
+ */
+#ifndef SECSOCK_PROTO_H
+#define SECSOCK_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SECSOCK_PROTO_MAGIC    0x4b435353u /* "SSCK" */
+#define SECSOCK_PROTO_VERSION  1
+#define SECSOCK_HEADER_LEN     12
+#define SECSOCK_MAX_PAYLOAD    4096
+#define SECSOCK_MAX_STR        1024
+#define SECSOCK_SECRET_LEN     32
+
+/* Address families on the wire (neither Windows' nor Linux' numbers). */
+enum secsock_family {
+    SECSOCK_AF_UNSPEC = 0,
+    SECSOCK_AF_INET   = 4,
+    SECSOCK_AF_INET6  = 6,
+};
+
+struct secsock_addr {
+    uint16_t family;   /* enum secsock_family */
+    uint16_t port;     /* host order */
+    uint32_t scope_id;
+    uint8_t  addr[16]; /* network order; first 4 bytes for IPv4 */
+};
+
+enum secsock_socktype {
+    SECSOCK_SOCK_STREAM = 1,
+    SECSOCK_SOCK_DGRAM  = 2,
+};
+
+/* Backends, as bits of HELLO_OK.backends / STATUS_REPLY.backends. */
+enum secsock_backend {
+    SECSOCK_BACKEND_NONE  = 1 << 0,
+    SECSOCK_BACKEND_TLS   = 1 << 1,
+    SECSOCK_BACKEND_IPSEC = 1 << 2,
+};
+
+enum secsock_verdict {
+    SECSOCK_VERDICT_REFUSE   = 0, /* fail with wsa_error; nothing was sent */
+    SECSOCK_VERDICT_DIRECT   = 1, /* clear text allowed: use the real socket call */
+    SECSOCK_VERDICT_RELAY    = 2, /* connect the program's socket to 'relay' */
+    SECSOCK_VERDICT_RESERVED = 3, /* the service holds the public address */
+};
+
+#define F_U8(n)        uint8_t n;
+#define F_U16(n)       uint16_t n;
+#define F_U32(n)       uint32_t n;
+#define F_U64(n)       uint64_t n;
+#define F_BYTES(n, l)  uint8_t n[l];
+#define F_STR(n)       char n[SECSOCK_MAX_STR + 1];
+#define F_ADDR(n)      struct secsock_addr n;
+#define SECSOCK_MSG(NAME, code, member, fields) struct secsock_msg_##member { fields };
+#include "messages.def"
+#undef SECSOCK_MSG
+
+enum secsock_msg_type {
+#define SECSOCK_MSG(NAME, code, member, fields) SECSOCK_MSG_##NAME = code,
+#include "messages.def"
+#undef SECSOCK_MSG
+};
+
+struct secsock_msg {
+    uint16_t type; /* enum secsock_msg_type */
+    union {
+#define SECSOCK_MSG(NAME, code, member, fields) struct secsock_msg_##member member;
+#include "messages.def"
+#undef SECSOCK_MSG
+    } u;
+};
+#undef F_U8
+#undef F_U16
+#undef F_U32
+#undef F_U64
+#undef F_BYTES
+#undef F_STR
+#undef F_ADDR
+
+enum secsock_proto_status {
+    SECSOCK_PROTO_OK         =  0,
+    SECSOCK_PROTO_EMAGIC     = -1, /* not our protocol */
+    SECSOCK_PROTO_EVERSION   = -2, /* another protocol version */
+    SECSOCK_PROTO_ETYPE      = -3, /* unknown message type */
+    SECSOCK_PROTO_ELENGTH    = -4, /* payload length over SECSOCK_MAX_PAYLOAD */
+    SECSOCK_PROTO_ETRUNCATED = -5, /* payload ends inside a field */
+    SECSOCK_PROTO_ETRAILING  = -6, /* bytes left after the last field */
+    SECSOCK_PROTO_ESTRING    = -7, /* string too long or with a NUL */
+    SECSOCK_PROTO_EADDR      = -8, /* unknown address family */
+    SECSOCK_PROTO_ESPACE     = -9, /* output buffer too small */
+};
+
+/* Writes a whole frame for msg into buf.  Returns its length, or
+ * SECSOCK_PROTO_ESPACE / ESTRING / ETYPE / EADDR. */
+int secsock_msg_encode(const struct secsock_msg *msg, uint8_t *buf, size_t cap);
+
+/* Checks a frame header; on success stores the type and payload length. */
+int secsock_frame_header(const uint8_t *hdr, size_t len, uint16_t *type, uint32_t *payload_len);
+
+/* Decodes one payload of the given type into msg (which it zeroes first). */
+int secsock_msg_decode(uint16_t type, const uint8_t *payload, size_t len, struct secsock_msg *msg);
+
+/* Human-readable text for a status, for logs. */
+const char *secsock_proto_strerror(int status);
+
+/* The message's name ("CONNECT"), or NULL for an unknown type. */
+const char *secsock_msg_name(uint16_t type);
+
+#endif /* SECSOCK_PROTO_H */

@@ -1,0 +1,7 @@
+# libsecsock: what secsockd, secsockctl and the tests share with the DLLs.
+noinst_LIBRARIES += libs/secsock/libsecsock.a
+libs_secsock_libsecsock_a_SOURCES = \
+	libs/secsock/proto.c \
+	libs/secsock/runtime.c \
+	libs/secsock/settings.c
+EXTRA_DIST += include/secsock/messages.def
