@@ -1,1 +1,4 @@
-# (filled in by its component)
+# Every test layer keeps its rules in its own folder.
+include tests/unit/local.mk
+include tests/fuzz/local.mk
+include tests/conformance/local.mk

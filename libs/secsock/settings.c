@@ -106,17 +106,17 @@ int secsock_sockaddr_decode(const void *buf, size_t len, struct secsock_addr *ou
 
     memset(out, 0, sizeof(*out));
     if (!p) return SECSOCK_WSAEFAULT;
-    if (len < 2) return SECSOCK_WSAEFAULT;
+    if (len < 2) return SECSOCK_WSAEMSGSIZE;
     switch (rd16(p))
     {
     case SECSOCK_WIN_AF_INET:
-        if (len < 16) return SECSOCK_WSAEFAULT;
+        if (len < 16) return SECSOCK_WSAEMSGSIZE;
         out->family = SECSOCK_AF_INET;
         out->port = (uint16_t)(p[2] << 8 | p[3]);
         memcpy(out->addr, p + 4, 4);
         return 0;
     case SECSOCK_WIN_AF_INET6:
-        if (len < 28) return SECSOCK_WSAEFAULT;
+        if (len < 28) return SECSOCK_WSAEMSGSIZE;
         out->family = SECSOCK_AF_INET6;
         out->port = (uint16_t)(p[2] << 8 | p[3]);
         memcpy(out->addr, p + 8, 16);
