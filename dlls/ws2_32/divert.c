@@ -1,0 +1,634 @@
+/*
+ * The calls a secured socket cannot make on its own: connection set-up
+ * (connect family, bind, listen, accept family), the local and peer names
+ * that set-up changes, datagrams to new peers, and closing.  For a socket
+ * that nobody secured each of them is Wine's own call, untouched.
+ *
+ * secsockd decides, per request, how a secured socket may go on:
+ *   REFUSE   the call fails and nothing was sent;
+ *   DIRECT   clear text is allowed (ALLOW_INSECURE): Wine's call as is;
+ *   RELAY    the socket connects to the service's relay for that peer;
+ *   RESERVED (bind) the service holds the public address; the program's
+ *            socket binds a hidden loopback address the service relays to.
+ * When the service cannot be reached, secured sockets fail (WSAENETDOWN):
+ * never clear text.
+ */
+#include "ws2_32_private.h"
+#include <string.h>
+#include "wine/debug.h"
+
+WINE_DEFAULT_DEBUG_CHANNEL(secsock);
+
+int WINAPI secsock_getsockname(SOCKET s, struct sockaddr *name, int *namelen);
+
+LPFN_CONNECTEX real_ConnectEx;
+LPFN_ACCEPTEX real_AcceptEx;
+
+/* What a call needs to know about a socket, copied out of the table so
+ * that no lock is held while talking to the service. */
+struct snapshot {
+    BOOL secured;
+    int family, type;
+    struct secsock_settings settings;
+    char target[SECSOCK_MAX_STR + 1];
+    BOOL reserved;
+    SOCKET lease;
+    struct secsock_addr public_local;
+    BOOL has_peer;
+    struct secsock_addr peer;
+};
+
+static BOOL take_snapshot(SOCKET s, const struct secsock_addr *peer, struct snapshot *snap)
+{
+    struct secsock_socket *sock = sockstate_get(s, FALSE);
+    const char *target;
+
+    memset(snap, 0, sizeof(*snap));
+    if (!sock) return FALSE;
+    snap->secured = sock->secured;
+    snap->family = sock->family;
+    snap->type = sock->type;
+    snap->settings = sock->settings;
+    if ((target = sockstate_target_for(sock, peer))) strcpy(snap->target, target);
+    snap->reserved = sock->reserved;
+    snap->lease = sock->lease;
+    snap->public_local = sock->public_local;
+    snap->has_peer = sock->has_peer;
+    snap->peer = sock->peer;
+    sockstate_release(sock);
+    return snap->secured;
+}
+
+static BOOL fail(int err)
+{
+    WSASetLastError(err);
+    return FALSE;
+}
+
+static uint8_t wire_socktype(int type)
+{
+    return type == SOCK_DGRAM ? SECSOCK_SOCK_DGRAM : SECSOCK_SOCK_STREAM;
+}
+
+enum route { ROUTE_FAIL, ROUTE_DIRECT, ROUTE_RELAY };
+
+/* Asks the service how socket s may reach peer.  On ROUTE_RELAY, *relay is
+ * where the program's socket connects instead. */
+static enum route connect_route(SOCKET s, const struct snapshot *snap, const struct secsock_addr *peer,
+                                struct secsock_addr *relay, int *err)
+{
+    struct secsock_msg req, reply;
+    struct secsock_socket *sock;
+    SOCKET conn;
+
+    if ((conn = control_open(err)) == INVALID_SOCKET) return ROUTE_FAIL;
+    memset(&req, 0, sizeof(req));
+    req.type = SECSOCK_MSG_CONNECT;
+    req.u.connect.protocol = snap->settings.protocol;
+    req.u.connect.flags = snap->settings.flags;
+    req.u.connect.ipsec_flags = snap->settings.ipsec_flags;
+    req.u.connect.socktype = wire_socktype(snap->type);
+    req.u.connect.peer = *peer;
+    strcpy(req.u.connect.target_name, snap->target);
+    *err = control_call(conn, &req, &reply);
+    control_close(conn);
+    if (*err) return ROUTE_FAIL;
+    if (reply.type != SECSOCK_MSG_CONNECT_VERDICT)
+    {
+        *err = WSAENETDOWN;
+        return ROUTE_FAIL;
+    }
+    TRACE("socket %#Ix: verdict %u from backend %s\n", s, reply.u.connect_verdict.verdict,
+          debugstr_a(reply.u.connect_verdict.backend));
+    switch (reply.u.connect_verdict.verdict)
+    {
+    case SECSOCK_VERDICT_DIRECT:
+    case SECSOCK_VERDICT_RELAY:
+        if ((sock = sockstate_get(s, FALSE)))
+        {
+            sock->info_flags = reply.u.connect_verdict.info_flags;
+            lstrcpynA(sock->backend, reply.u.connect_verdict.backend, sizeof(sock->backend));
+            if (reply.u.connect_verdict.verdict == SECSOCK_VERDICT_RELAY)
+            {
+                sock->has_peer = TRUE;
+                sock->peer = *peer;
+            }
+            sockstate_release(sock);
+        }
+        if (reply.u.connect_verdict.verdict == SECSOCK_VERDICT_DIRECT) return ROUTE_DIRECT;
+        *relay = reply.u.connect_verdict.relay;
+        return ROUTE_RELAY;
+    default:
+        *err = reply.u.connect_verdict.wsa_error ? (int)reply.u.connect_verdict.wsa_error : WSAECONNREFUSED;
+        WARN("socket %#Ix: secured connection refused (%d)\n", s, *err);
+        return ROUTE_FAIL;
+    }
+}
+
+/* The address a secured socket's connect really goes to: the peer itself
+ * (DIRECT) or the relay.  Returns FALSE with the error set when it may not
+ * connect at all. */
+static BOOL route_connect(SOCKET s, const struct sockaddr *name, int namelen, const struct snapshot *snap,
+                          SOCKADDR_STORAGE *target, int *target_len)
+{
+    struct secsock_addr peer, relay;
+    int err;
+
+    if ((err = addr_from_sockaddr(name, namelen, &peer))) return fail(err);
+    switch (connect_route(s, snap, &peer, &relay, &err))
+    {
+    case ROUTE_DIRECT:
+        if (namelen > (int)sizeof(*target)) namelen = sizeof(*target);
+        memcpy(target, name, namelen);
+        *target_len = namelen;
+        return TRUE;
+    case ROUTE_RELAY:
+        *target_len = sizeof(*target);
+        if ((err = addr_to_sockaddr(&relay, (struct sockaddr *)target, target_len))) return fail(WSAENETDOWN);
+        return TRUE;
+    default:
+        return fail(err);
+    }
+}
+
+int WINAPI secsock_connect(SOCKET s, const struct sockaddr *name, int namelen)
+{
+    struct snapshot snap;
+    struct secsock_addr peer;
+    SOCKADDR_STORAGE target;
+    int target_len;
+
+    if (addr_from_sockaddr(name, namelen, &peer)) memset(&peer, 0, sizeof(peer));
+    if (!take_snapshot(s, &peer, &snap)) return REAL(connect)(s, name, namelen);
+    TRACE("secured socket %#Ix connects\n", s);
+    if (!route_connect(s, name, namelen, &snap, &target, &target_len)) return SOCKET_ERROR;
+    return REAL(connect)(s, (struct sockaddr *)&target, target_len);
+}
+
+int WINAPI secsock_WSAConnect(SOCKET s, const struct sockaddr *name, int namelen, WSABUF *caller_data,
+                              WSABUF *callee_data, QOS *sqos, QOS *gqos)
+{
+    struct snapshot snap;
+    struct secsock_addr peer;
+    SOCKADDR_STORAGE target;
+    int target_len;
+
+    if (addr_from_sockaddr(name, namelen, &peer)) memset(&peer, 0, sizeof(peer));
+    if (!take_snapshot(s, &peer, &snap))
+        return REAL(WSAConnect)(s, name, namelen, caller_data, callee_data, sqos, gqos);
+    if (!route_connect(s, name, namelen, &snap, &target, &target_len)) return SOCKET_ERROR;
+    return REAL(WSAConnect)(s, (struct sockaddr *)&target, target_len, caller_data, callee_data, sqos, gqos);
+}
+
+BOOL PASCAL secsock_ConnectEx(SOCKET s, const struct sockaddr *name, int namelen, void *send_buf,
+                              DWORD send_len, DWORD *sent, OVERLAPPED *ovl)
+{
+    struct snapshot snap;
+    struct secsock_addr peer;
+    SOCKADDR_STORAGE target;
+    int target_len;
+
+    if (!real_ConnectEx) return fail(WSAEOPNOTSUPP);
+    if (addr_from_sockaddr(name, namelen, &peer)) memset(&peer, 0, sizeof(peer));
+    if (!take_snapshot(s, &peer, &snap)) return real_ConnectEx(s, name, namelen, send_buf, send_len, sent, ovl);
+    /* Decided before the send buffer could leave: a refusal sends nothing. */
+    if (!route_connect(s, name, namelen, &snap, &target, &target_len)) return FALSE;
+    return real_ConnectEx(s, (struct sockaddr *)&target, target_len, send_buf, send_len, sent, ovl);
+}
+
+/* The names a connect-by-list or by-name call reports. */
+static void report_names(SOCKET s, DWORD *local_len, struct sockaddr *local, DWORD *remote_len,
+                         struct sockaddr *remote, const struct sockaddr *peer, int peer_len)
+{
+    int len;
+
+    if (local && local_len)
+    {
+        len = (int)*local_len;
+        if (!secsock_getsockname(s, local, &len)) *local_len = (DWORD)len;
+    }
+    if (remote && remote_len && *remote_len >= (DWORD)peer_len)
+    {
+        memcpy(remote, peer, peer_len);
+        *remote_len = (DWORD)peer_len;
+    }
+}
+
+/* Tries each address in turn, as WSAConnectByList does.  The timeout is
+ * left to each connect's own. */
+static BOOL connect_each(SOCKET s, SOCKET_ADDRESS_LIST *list, DWORD *local_len, struct sockaddr *local,
+                         DWORD *remote_len, struct sockaddr *remote)
+{
+    int err = WSAEHOSTUNREACH;
+
+    if (!list) return fail(WSAEFAULT);
+    if (!list->iAddressCount) return fail(WSAEINVAL);
+    for (int i = 0; i < list->iAddressCount; i++)
+    {
+        const SOCKET_ADDRESS *a = &list->Address[i];
+        if (!secsock_connect(s, a->lpSockaddr, a->iSockaddrLength))
+        {
+            report_names(s, local_len, local, remote_len, remote, a->lpSockaddr, a->iSockaddrLength);
+            return TRUE;
+        }
+        err = WSAGetLastError();
+        /* A refusal by policy holds for every address: stop there. */
+        if (err == WSAENETDOWN) break;
+    }
+    return fail(err);
+}
+
+BOOL WINAPI secsock_WSAConnectByList(SOCKET s, SOCKET_ADDRESS_LIST *list, DWORD *local_len,
+                                     struct sockaddr *local, DWORD *remote_len, struct sockaddr *remote,
+                                     const struct timeval *timeout, WSAOVERLAPPED *reserved)
+{
+    TRACE("%#Ix %p\n", s, list);
+    if (reserved) return fail(WSAEINVAL);
+    return connect_each(s, list, local_len, local, remote_len, remote);
+}
+
+/* WSAConnectByName on a secured socket: resolve, then connect through the
+ * service to each address in turn. */
+static BOOL connect_by_name(SOCKET s, const WCHAR *node, const WCHAR *service, DWORD *local_len,
+                            struct sockaddr *local, DWORD *remote_len, struct sockaddr *remote)
+{
+    ADDRINFOW hints, *res = NULL, *ai;
+    SOCKET_ADDRESS_LIST *list;
+    struct snapshot snap;
+    int count = 0, err;
+    BOOL ret;
+
+    if (!node || !service) return fail(WSAEINVAL);
+    take_snapshot(s, NULL, &snap);
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = snap.family;
+    hints.ai_socktype = snap.type;
+    if ((err = REAL(GetAddrInfoW)(node, service, &hints, &res))) return fail(err);
+    for (ai = res; ai; ai = ai->ai_next) count++;
+    if (!(list = HeapAlloc(GetProcessHeap(), 0, offsetof(SOCKET_ADDRESS_LIST, Address[count ? count : 1]))))
+    {
+        REAL(FreeAddrInfoW)(res);
+        return fail(WSAENOBUFS);
+    }
+    list->iAddressCount = 0;
+    for (ai = res; ai; ai = ai->ai_next)
+    {
+        list->Address[list->iAddressCount].lpSockaddr = ai->ai_addr;
+        list->Address[list->iAddressCount++].iSockaddrLength = (int)ai->ai_addrlen;
+    }
+    ret = connect_each(s, list, local_len, local, remote_len, remote);
+    err = WSAGetLastError();
+    HeapFree(GetProcessHeap(), 0, list);
+    REAL(FreeAddrInfoW)(res);
+    WSASetLastError(err);
+    return ret;
+}
+
+BOOL WINAPI secsock_WSAConnectByNameW(SOCKET s, WCHAR *node, WCHAR *service, DWORD *local_len,
+                                      struct sockaddr *local, DWORD *remote_len, struct sockaddr *remote,
+                                      const struct timeval *timeout, WSAOVERLAPPED *reserved)
+{
+    struct snapshot snap;
+
+    if (!take_snapshot(s, NULL, &snap))
+        return REAL(WSAConnectByNameW)(s, node, service, local_len, local, remote_len, remote, timeout, reserved);
+    if (reserved) return fail(WSAEINVAL);
+    return connect_by_name(s, node, service, local_len, local, remote_len, remote);
+}
+
+static WCHAR *to_wide(const char *s)
+{
+    int n;
+    WCHAR *w;
+
+    if (!s) return NULL;
+    n = MultiByteToWideChar(CP_ACP, 0, s, -1, NULL, 0);
+    if ((w = HeapAlloc(GetProcessHeap(), 0, n * sizeof(WCHAR)))) MultiByteToWideChar(CP_ACP, 0, s, -1, w, n);
+    return w;
+}
+
+BOOL WINAPI secsock_WSAConnectByNameA(SOCKET s, const char *node, const char *service, DWORD *local_len,
+                                      struct sockaddr *local, DWORD *remote_len, struct sockaddr *remote,
+                                      const struct timeval *timeout, WSAOVERLAPPED *reserved)
+{
+    struct snapshot snap;
+    WCHAR *wnode, *wservice;
+    BOOL ret;
+    int err;
+
+    if (!take_snapshot(s, NULL, &snap))
+        return REAL(WSAConnectByNameA)(s, node, service, local_len, local, remote_len, remote, timeout, reserved);
+    if (reserved) return fail(WSAEINVAL);
+    wnode = to_wide(node);
+    wservice = to_wide(service);
+    ret = connect_by_name(s, wnode, wservice, local_len, local, remote_len, remote);
+    err = WSAGetLastError();
+    HeapFree(GetProcessHeap(), 0, wnode);
+    HeapFree(GetProcessHeap(), 0, wservice);
+    WSASetLastError(err);
+    return ret;
+}
+
+/* ---- bind and listen ------------------------------------------------------ */
+
+int WINAPI secsock_bind(SOCKET s, const struct sockaddr *name, int namelen)
+{
+    struct secsock_msg req, reply;
+    struct secsock_socket *sock;
+    struct snapshot snap;
+    SOCKADDR_STORAGE hidden;
+    struct secsock_addr local;
+    int err, hidden_len;
+    SOCKET lease;
+
+    if (!take_snapshot(s, NULL, &snap)) return REAL(bind)(s, name, namelen);
+    if (snap.reserved) return fail(WSAEINVAL), SOCKET_ERROR;
+    if ((err = addr_from_sockaddr(name, namelen, &local))) return fail(err), SOCKET_ERROR;
+
+    if ((lease = control_open(&err)) == INVALID_SOCKET) return fail(err), SOCKET_ERROR;
+    memset(&req, 0, sizeof(req));
+    req.type = SECSOCK_MSG_BIND;
+    req.u.bind.protocol = snap.settings.protocol;
+    req.u.bind.flags = snap.settings.flags;
+    req.u.bind.ipsec_flags = snap.settings.ipsec_flags;
+    req.u.bind.socktype = wire_socktype(snap.type);
+    req.u.bind.local = local;
+    if ((err = control_call(lease, &req, &reply)) || reply.type != SECSOCK_MSG_BIND_VERDICT)
+    {
+        control_close(lease);
+        return fail(err ? err : WSAENETDOWN), SOCKET_ERROR;
+    }
+    switch (reply.u.bind_verdict.verdict)
+    {
+    case SECSOCK_VERDICT_DIRECT:
+        control_close(lease);
+        return REAL(bind)(s, name, namelen);
+    case SECSOCK_VERDICT_RESERVED:
+        break;
+    default:
+        control_close(lease);
+        return fail(reply.u.bind_verdict.wsa_error ? (int)reply.u.bind_verdict.wsa_error : WSAEACCES),
+               SOCKET_ERROR;
+    }
+
+    /* The service holds the public address; the program's socket takes a
+     * loopback port of its own family, reachable only through the service. */
+    memset(&hidden, 0, sizeof(hidden));
+    if (snap.family == AF_INET6)
+    {
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&hidden;
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_addr.s6_addr[15] = 1;  /* ::1 */
+        hidden_len = sizeof(*sin6);
+    }
+    else
+    {
+        struct sockaddr_in *sin = (struct sockaddr_in *)&hidden;
+        sin->sin_family = AF_INET;
+        sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        hidden_len = sizeof(*sin);
+    }
+    if (REAL(bind)(s, (struct sockaddr *)&hidden, hidden_len))
+    {
+        err = WSAGetLastError();
+        control_close(lease);
+        return fail(err), SOCKET_ERROR;
+    }
+    if (!(sock = sockstate_get(s, FALSE)))
+    {
+        control_close(lease);
+        return fail(WSAENOTSOCK), SOCKET_ERROR;
+    }
+    sock->lease = lease;
+    sock->reserved = TRUE;
+    sock->public_local = reply.u.bind_verdict.bound;
+    lstrcpynA(sock->backend, reply.u.bind_verdict.backend, sizeof(sock->backend));
+    sockstate_release(sock);
+    TRACE("socket %#Ix: service holds port %u\n", s, reply.u.bind_verdict.bound.port);
+    return 0;
+}
+
+int WINAPI secsock_listen(SOCKET s, int backlog)
+{
+    struct secsock_msg req, reply;
+    struct snapshot snap;
+    SOCKADDR_STORAGE hidden;
+    int len = sizeof(hidden), err;
+
+    if (!take_snapshot(s, NULL, &snap) || !snap.reserved) return REAL(listen)(s, backlog);
+    if (REAL(getsockname)(s, (struct sockaddr *)&hidden, &len)) return SOCKET_ERROR;
+    memset(&req, 0, sizeof(req));
+    req.type = SECSOCK_MSG_LISTEN;
+    req.u.listen.backlog = backlog > 0 ? (uint32_t)backlog : 0;
+    if ((err = addr_from_sockaddr((struct sockaddr *)&hidden, len, &req.u.listen.hidden)))
+        return fail(err), SOCKET_ERROR;
+    if ((err = control_call(snap.lease, &req, &reply)) || reply.type != SECSOCK_MSG_LISTEN_VERDICT)
+        return fail(err ? err : WSAENETDOWN), SOCKET_ERROR;
+    if (reply.u.listen_verdict.wsa_error) return fail(reply.u.listen_verdict.wsa_error), SOCKET_ERROR;
+    return REAL(listen)(s, backlog);
+}
+
+/* ---- accept ----------------------------------------------------------- */
+
+/* An accepted socket carries its listener's settings. */
+static void inherit_settings(SOCKET listener, SOCKET accepted)
+{
+    struct secsock_socket *from, *to;
+    struct secsock_settings settings;
+    int family = 0, type = 0;
+
+    if (accepted == INVALID_SOCKET || !(from = sockstate_get(listener, FALSE))) return;
+    settings = from->settings;
+    family = from->family;
+    type = from->type;
+    sockstate_release(from);
+    if (!(to = sockstate_get(accepted, TRUE))) return;
+    to->settings = settings;
+    to->family = family;
+    to->type = type;
+    to->secured = TRUE;
+    sockstate_release(to);
+}
+
+/* On a reserved listener only the service may deliver connections; the
+ * none backend delivers none, so anything else that reached the hidden
+ * loopback port is dropped unread. */
+static BOOL intruder(const struct snapshot *snap, SOCKET accepted)
+{
+    static const LINGER abort_close = { 1, 0 };
+
+    if (!snap->reserved || accepted == INVALID_SOCKET) return FALSE;
+    WARN("dropping a connection that bypassed secsockd\n");
+    REAL(setsockopt)(accepted, SOL_SOCKET, SO_LINGER, (const char *)&abort_close, sizeof(abort_close));
+    REAL(closesocket)(accepted);
+    return TRUE;
+}
+
+SOCKET WINAPI secsock_accept(SOCKET s, struct sockaddr *addr, int *addrlen)
+{
+    struct snapshot snap;
+    SOCKET ret;
+
+    if (!take_snapshot(s, NULL, &snap)) return REAL(accept)(s, addr, addrlen);
+    do ret = REAL(accept)(s, addr, addrlen);
+    while (intruder(&snap, ret));
+    inherit_settings(s, ret);
+    return ret;
+}
+
+SOCKET WINAPI secsock_WSAAccept(SOCKET s, struct sockaddr *addr, int *addrlen, LPCONDITIONPROC condition,
+                                DWORD_PTR context)
+{
+    struct snapshot snap;
+    SOCKET ret;
+
+    if (!take_snapshot(s, NULL, &snap)) return REAL(WSAAccept)(s, addr, addrlen, condition, context);
+    do ret = REAL(WSAAccept)(s, addr, addrlen, condition, context);
+    while (intruder(&snap, ret));
+    inherit_settings(s, ret);
+    return ret;
+}
+
+BOOL PASCAL secsock_AcceptEx(SOCKET listener, SOCKET accepted, void *buf, DWORD recv_len, DWORD local_len,
+                             DWORD remote_len, DWORD *received, OVERLAPPED *ovl)
+{
+    struct snapshot snap;
+
+    if (!real_AcceptEx) return fail(WSAEOPNOTSUPP);
+    if (take_snapshot(listener, NULL, &snap)) inherit_settings(listener, accepted);
+    return real_AcceptEx(listener, accepted, buf, recv_len, local_len, remote_len, received, ovl);
+}
+
+/* ---- names ------------------------------------------------------------ */
+
+static int report_addr(const struct secsock_addr *addr, struct sockaddr *name, int *namelen)
+{
+    int err;
+
+    if (!name || !namelen) return fail(WSAEFAULT), SOCKET_ERROR;
+    if ((err = addr_to_sockaddr(addr, name, namelen))) return fail(err), SOCKET_ERROR;
+    return 0;
+}
+
+int WINAPI secsock_getsockname(SOCKET s, struct sockaddr *name, int *namelen)
+{
+    struct snapshot snap;
+
+    if (!take_snapshot(s, NULL, &snap) || !snap.reserved) return REAL(getsockname)(s, name, namelen);
+    return report_addr(&snap.public_local, name, namelen);
+}
+
+int WINAPI secsock_getpeername(SOCKET s, struct sockaddr *name, int *namelen)
+{
+    struct snapshot snap;
+
+    if (!take_snapshot(s, NULL, &snap) || !snap.has_peer) return REAL(getpeername)(s, name, namelen);
+    /* Still Wine's call first: it says whether the socket is connected. */
+    {
+        SOCKADDR_STORAGE real;
+        int len = sizeof(real);
+        if (REAL(getpeername)(s, (struct sockaddr *)&real, &len)) return SOCKET_ERROR;
+    }
+    return report_addr(&snap.peer, name, namelen);
+}
+
+/* ---- datagrams to a new peer ---------------------------------------------- */
+
+/* A secured datagram socket may send to peer only as the service says;
+ * datagrams have no relay yet, so anything but DIRECT is refused. */
+static BOOL datagram_allowed(SOCKET s, const struct sockaddr *to, int tolen)
+{
+    struct snapshot snap;
+    struct secsock_addr peer, relay;
+    int err;
+
+    if (!to) return TRUE;  /* a connected socket: its connect was vetted */
+    if (addr_from_sockaddr(to, tolen, &peer)) return TRUE;  /* Wine reports the bad address */
+    if (!take_snapshot(s, &peer, &snap) || snap.type != SOCK_DGRAM) return TRUE;
+    switch (connect_route(s, &snap, &peer, &relay, &err))
+    {
+    case ROUTE_DIRECT: return TRUE;
+    case ROUTE_RELAY: return fail(WSAEOPNOTSUPP);
+    default: return fail(err);
+    }
+}
+
+int WINAPI secsock_sendto(SOCKET s, const char *buf, int len, int flags, const struct sockaddr *to, int tolen)
+{
+    if (secsock_tracked_count && !datagram_allowed(s, to, tolen)) return SOCKET_ERROR;
+    return REAL(sendto)(s, buf, len, flags, to, tolen);
+}
+
+int WINAPI secsock_WSASendTo(SOCKET s, WSABUF *bufs, DWORD count, DWORD *sent, DWORD flags,
+                             const struct sockaddr *to, int tolen, WSAOVERLAPPED *ovl,
+                             LPWSAOVERLAPPED_COMPLETION_ROUTINE cr)
+{
+    if (secsock_tracked_count && !datagram_allowed(s, to, tolen)) return SOCKET_ERROR;
+    return REAL(WSASendTo)(s, bufs, count, sent, flags, to, tolen, ovl, cr);
+}
+
+int WINAPI secsock_WSASendMsg(SOCKET s, WSAMSG *msg, DWORD flags, DWORD *sent, WSAOVERLAPPED *ovl,
+                              LPWSAOVERLAPPED_COMPLETION_ROUTINE cr)
+{
+    if (secsock_tracked_count && msg && !datagram_allowed(s, msg->name, msg->namelen)) return SOCKET_ERROR;
+    return REAL(WSASendMsg)(s, msg, flags, sent, ovl, cr);
+}
+
+/* ---- closing and ioctls ------------------------------------------------------ */
+
+int WINAPI secsock_closesocket(SOCKET s)
+{
+    /* Forget the state first: once Wine closes s, its handle value may be
+     * reused by another thread's new socket. */
+    SOCKET lease = sockstate_remove(s);
+    int ret = REAL(closesocket)(s);
+    int err = WSAGetLastError();
+
+    /* Closing the lease tells the service to release what it held. */
+    control_close(lease);
+    WSASetLastError(err);
+    return ret;
+}
+
+int WINAPI secsock_WSAIoctl(SOCKET s, DWORD code, void *in, DWORD in_len, void *out, DWORD out_len,
+                            DWORD *returned, WSAOVERLAPPED *ovl, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr)
+{
+    static const GUID connectex_guid = WSAID_CONNECTEX, acceptex_guid = WSAID_ACCEPTEX;
+    DWORD local_returned;
+    int err, ret;
+
+    switch (code)
+    {
+    case SIO_SET_SECURITY:
+    case SIO_QUERY_SECURITY:
+    case SIO_SET_PEER_TARGET_NAME:
+    case SIO_DELETE_PEER_TARGET_NAME:
+        TRACE("%#Ix %#lx %p %lu %p %lu %p %p %p\n", s, code, in, in_len, out, out_len, returned, ovl, cr);
+        if (!returned)
+        {
+            if (!ovl) return fail(WSAEFAULT), SOCKET_ERROR;
+            returned = &local_returned;
+        }
+        if ((err = security_ioctl(s, code, in, in_len, out, out_len, returned)))
+            return fail(err), SOCKET_ERROR;
+        complete_overlapped(*returned, ovl, cr);
+        return 0;
+
+    case SIO_GET_EXTENSION_FUNCTION_POINTER:
+        ret = REAL(WSAIoctl)(s, code, in, in_len, out, out_len, returned, ovl, cr);
+        if (ret || !in || in_len < sizeof(GUID) || !out || out_len < sizeof(void *)) return ret;
+        /* ConnectEx and AcceptEx set up connections: hand out ours. */
+        if (!memcmp(in, &connectex_guid, sizeof(GUID)))
+        {
+            real_ConnectEx = *(LPFN_CONNECTEX *)out;
+            *(LPFN_CONNECTEX *)out = secsock_ConnectEx;
+        }
+        else if (!memcmp(in, &acceptex_guid, sizeof(GUID)))
+        {
+            real_AcceptEx = *(LPFN_ACCEPTEX *)out;
+            *(LPFN_ACCEPTEX *)out = secsock_AcceptEx;
+        }
+        return ret;
+    }
+    return REAL(WSAIoctl)(s, code, in, in_len, out, out_len, returned, ovl, cr);
+}

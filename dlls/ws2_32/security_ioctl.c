@@ -1,0 +1,168 @@
+/*
+ * SIO_SET_SECURITY, SIO_QUERY_SECURITY, SIO_SET_PEER_TARGET_NAME and
+ * SIO_DELETE_PEER_TARGET_NAME: the ioctls fwpuclnt's functions wrap.
+ * Validation order: pointers, the socket, the buffer's contents, then the
+ * socket's state (connected, bound, already secured).
+ */
+#include "ws2_32_private.h"
+#include <string.h>
+#include "wine/debug.h"
+
+WINE_DEFAULT_DEBUG_CHANNEL(secsock);
+
+static BOOL is_connected(SOCKET s)
+{
+    SOCKADDR_STORAGE ss;
+    int len = sizeof(ss);
+    return !REAL(getpeername)(s, (struct sockaddr *)&ss, &len);
+}
+
+static BOOL is_bound(SOCKET s)
+{
+    SOCKADDR_STORAGE ss;
+    int len = sizeof(ss);
+    return !REAL(getsockname)(s, (struct sockaddr *)&ss, &len);
+}
+
+/* The family and type the secure-socket calls accept. */
+static int check_kind(SOCKET s, int *family, int *type)
+{
+    int err = socket_kind(s, family, type);
+
+    if (err) return err;
+    if ((*family != AF_INET && *family != AF_INET6) || (*type != SOCK_STREAM && *type != SOCK_DGRAM))
+        return WSAEINVAL;
+    return 0;
+}
+
+static int set_security(SOCKET s, const void *in, DWORD in_len)
+{
+    struct secsock_settings settings;
+    struct secsock_socket *sock;
+    int family, type, err;
+    SOCKET probe;
+
+    if ((err = check_kind(s, &family, &type))) return err;
+    if ((err = secsock_settings_decode(in, in_len, &settings)))
+    {
+        WARN("socket %#Ix: bad settings (%u bytes): error %d\n", s, (unsigned)in_len, err);
+        return err;
+    }
+    /* Settings apply before connect (client) and before bind (server). */
+    if (is_connected(s)) return WSAEISCONN;
+    if (is_bound(s)) return WSAEINVAL;
+    if (!(sock = sockstate_get(s, TRUE))) return WSAENOBUFS;
+    if (sock->secured)
+    {
+        sockstate_release(sock);
+        return WSAEINVAL;  /* once per socket */
+    }
+    sock->family = family;
+    sock->type = type;
+    sock->settings = settings;
+    sock->secured = TRUE;
+    sockstate_release(sock);
+    TRACE("socket %#Ix secured: protocol %u flags %#x ipsec flags %#x\n", s, settings.protocol,
+          settings.flags, settings.ipsec_flags);
+
+    /* Start the service now, so that connect does not wait for it; if it
+     * cannot start, connect fails closed then. */
+    if ((probe = control_open(&err)) != INVALID_SOCKET) control_close(probe);
+    return 0;
+}
+
+static int query_security(SOCKET s, const void *in, DWORD in_len, void *out, DWORD out_len,
+                          DWORD *returned)
+{
+    struct secsock_query_template tmpl;
+    SOCKET_SECURITY_QUERY_INFO_IPSEC2 info;
+    struct secsock_socket *sock;
+    int family, type, err;
+    DWORD need;
+
+    if (!returned) return WSAEFAULT;
+    if ((err = check_kind(s, &family, &type))) return err;
+    if ((err = secsock_template_decode(in, in_len, type == SOCK_DGRAM, &tmpl))) return err;
+    need = tmpl.ipsec2 ? sizeof(SOCKET_SECURITY_QUERY_INFO_IPSEC2) : sizeof(SOCKET_SECURITY_QUERY_INFO);
+    if (!out || out_len < need)
+    {
+        /* The size probe: the caller allocates *returned bytes and asks again. */
+        *returned = need;
+        return type == SOCK_STREAM ? WSAEFAULT : WSAEMSGSIZE;
+    }
+    if (type == SOCK_STREAM && !is_connected(s)) return WSAENOTCONN;
+
+    memset(&info, 0, sizeof(info));
+    info.SecurityProtocol = SOCKET_SECURITY_PROTOCOL_DEFAULT;
+    if ((sock = sockstate_get(s, FALSE)))
+    {
+        if (sock->secured) info.SecurityProtocol = sock->settings.protocol;
+        info.Flags = sock->info_flags;
+        sockstate_release(sock);
+    }
+    /* No backend here yields a peer token; none are returned, whatever
+     * PeerTokenAccessMask asks for. */
+    memcpy(out, &info, need);
+    *returned = need;
+    return 0;
+}
+
+static int set_target(SOCKET s, const void *in, DWORD in_len)
+{
+    struct secsock_target target;
+    struct secsock_socket *sock;
+    int family, type, err;
+
+    if (!in) return WSAEFAULT;
+    if ((err = check_kind(s, &family, &type))) return err;
+    if ((err = secsock_target_decode(in, in_len, type == SOCK_DGRAM, &target)))
+    {
+        WARN("socket %#Ix: bad peer target name (%u bytes): error %d\n", s, (unsigned)in_len, err);
+        return err;
+    }
+    if (is_connected(s)) return WSAEISCONN;
+    if (!(sock = sockstate_get(s, TRUE))) return WSAENOBUFS;
+    sock->family = family;
+    sock->type = type;
+    err = sockstate_set_target(sock, &target);
+    sockstate_release(sock);
+    TRACE("socket %#Ix: peer target name %s\n", s, debugstr_a(target.name));
+    return err;
+}
+
+static int delete_target(SOCKET s, const void *in, DWORD in_len)
+{
+    struct secsock_addr peer;
+    struct secsock_socket *sock;
+    int family, type, err;
+
+    if (!in) return WSAEFAULT;
+    if ((err = check_kind(s, &family, &type))) return err;
+    if ((err = secsock_sockaddr_decode(in, in_len, &peer))) return err;
+    if ((sock = sockstate_get(s, FALSE)))
+    {
+        sockstate_delete_target(sock, &peer);
+        sockstate_release(sock);
+    }
+    return 0;
+}
+
+int security_ioctl(SOCKET s, DWORD code, void *in, DWORD in_len, void *out, DWORD out_len,
+                   DWORD *returned)
+{
+    switch (code)
+    {
+    case SIO_SET_SECURITY:
+        *returned = 0;
+        return set_security(s, in, in_len);
+    case SIO_QUERY_SECURITY:
+        return query_security(s, in, in_len, out, out_len, returned);
+    case SIO_SET_PEER_TARGET_NAME:
+        *returned = 0;
+        return set_target(s, in, in_len);
+    case SIO_DELETE_PEER_TARGET_NAME:
+        *returned = 0;
+        return delete_target(s, in, in_len);
+    }
+    return WSAEOPNOTSUPP;
+}

@@ -1,0 +1,129 @@
+/* Per-socket security state, keyed by SOCKET, under one lock. */
+#include "ws2_32_private.h"
+#include <string.h>
+#include "wine/debug.h"
+
+WINE_DEFAULT_DEBUG_CHANNEL(secsock);
+
+#define BUCKETS 1024
+
+struct node {
+    struct node *next;
+    struct secsock_socket sock;
+};
+
+static struct node *buckets[BUCKETS];
+static CRITICAL_SECTION lock;
+volatile LONG secsock_tracked_count;
+
+static unsigned int bucket_of(SOCKET s)
+{
+    /* Socket handles are multiples of 4. */
+    return (unsigned int)((s >> 2) % BUCKETS);
+}
+
+void sockstate_init(void)
+{
+    InitializeCriticalSection(&lock);
+}
+
+void sockstate_shutdown(void)
+{
+    DeleteCriticalSection(&lock);
+}
+
+struct secsock_socket *sockstate_get(SOCKET s, BOOL create)
+{
+    struct node *n;
+
+    if (!create && !secsock_tracked_count) return NULL;
+    EnterCriticalSection(&lock);
+    for (n = buckets[bucket_of(s)]; n; n = n->next)
+        if (n->sock.s == s) return &n->sock;
+    if (create && (n = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*n))))
+    {
+        n->sock.s = s;
+        n->sock.lease = INVALID_SOCKET;
+        n->next = buckets[bucket_of(s)];
+        buckets[bucket_of(s)] = n;
+        InterlockedIncrement(&secsock_tracked_count);
+        return &n->sock;
+    }
+    LeaveCriticalSection(&lock);
+    return NULL;
+}
+
+void sockstate_release(struct secsock_socket *sock)
+{
+    if (sock) LeaveCriticalSection(&lock);
+}
+
+SOCKET sockstate_remove(SOCKET s)
+{
+    struct node **pn, *n;
+    SOCKET lease = INVALID_SOCKET;
+
+    if (!secsock_tracked_count) return INVALID_SOCKET;
+    EnterCriticalSection(&lock);
+    for (pn = &buckets[bucket_of(s)]; (n = *pn); pn = &n->next)
+    {
+        if (n->sock.s != s) continue;
+        *pn = n->next;
+        lease = n->sock.lease;
+        HeapFree(GetProcessHeap(), 0, n->sock.targets);
+        HeapFree(GetProcessHeap(), 0, n);
+        InterlockedDecrement(&secsock_tracked_count);
+        break;
+    }
+    LeaveCriticalSection(&lock);
+    return lease;
+}
+
+static BOOL same_peer(const struct secsock_addr *a, const struct secsock_addr *b)
+{
+    return a->family == b->family && a->port == b->port &&
+           !memcmp(a->addr, b->addr, a->family == SECSOCK_AF_INET ? 4 : 16);
+}
+
+const char *sockstate_target_for(const struct secsock_socket *sock, const struct secsock_addr *peer)
+{
+    for (unsigned int i = 0; i < sock->target_count; i++)
+    {
+        if (sock->type == SOCK_STREAM || (peer && same_peer(&sock->targets[i].peer, peer)))
+            return sock->targets[i].name;
+    }
+    return NULL;
+}
+
+int sockstate_set_target(struct secsock_socket *sock, const struct secsock_target *target)
+{
+    struct secsock_target_entry *entry = NULL, *grown;
+
+    /* A stream socket has one peer and so one name; a datagram socket one per peer. */
+    for (unsigned int i = 0; i < sock->target_count && !entry; i++)
+        if (sock->type == SOCK_STREAM || same_peer(&sock->targets[i].peer, &target->peer))
+            entry = &sock->targets[i];
+    if (!entry)
+    {
+        if (sock->target_count >= 4096) return WSAENOBUFS;
+        grown = sock->targets
+            ? HeapReAlloc(GetProcessHeap(), 0, sock->targets, (sock->target_count + 1) * sizeof(*grown))
+            : HeapAlloc(GetProcessHeap(), 0, sizeof(*grown));
+        if (!grown) return WSAENOBUFS;
+        sock->targets = grown;
+        entry = &sock->targets[sock->target_count++];
+    }
+    entry->peer = target->peer;
+    memcpy(entry->name, target->name, sizeof(entry->name));
+    return 0;
+}
+
+void sockstate_delete_target(struct secsock_socket *sock, const struct secsock_addr *peer)
+{
+    for (unsigned int i = 0; i < sock->target_count; i++)
+    {
+        if (sock->type != SOCK_STREAM && !same_peer(&sock->targets[i].peer, peer)) continue;
+        sock->targets[i] = sock->targets[--sock->target_count];
+        return;
+    }
+}

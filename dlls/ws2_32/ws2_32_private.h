@@ -1,0 +1,107 @@
+/*
+ * secsock's ws2_32 layering DLL: what its files share.
+ */
+#ifndef SECSOCK_WS2_32_PRIVATE_H
+#define SECSOCK_WS2_32_PRIVATE_H
+
+#include <stdarg.h>
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <mswsock.h>
+#include <mstcpip.h>
+#include "secsock/securesock.h"
+#include "secsock/proto.h"
+#include "secsock/settings.h"
+#include "secsock/wsaerr.h"
+#include "forward.h"
+
+/* This DLL must not import the ws2_32 it stands in front of.  Winsock's
+ * error slot is the thread's last-error value. */
+#undef WSAGetLastError
+#undef WSASetLastError
+#define WSAGetLastError() ((int)GetLastError())
+#define WSASetLastError(err) SetLastError(err)
+
+/* Exported by Wine's ws2_32 but not declared by its headers. */
+int WINAPI WSASendMsg(SOCKET s, LPWSAMSG msg, DWORD flags, LPDWORD sent, LPWSAOVERLAPPED ovl,
+                      LPWSAOVERLAPPED_COMPLETION_ROUTINE cr);
+
+/* ---- per-socket state (sockstate.c) ------------------------------------ */
+
+struct secsock_target_entry {
+    struct secsock_addr peer;      /* SECSOCK_AF_UNSPEC for a TCP socket's one name */
+    char name[SECSOCK_MAX_STR + 1];
+};
+
+/* What we keep for a socket a program has secured or named a peer for.
+ * Sockets never touched by the security ioctls have no entry: every call on
+ * them goes straight to Wine's Winsock. */
+struct secsock_socket {
+    SOCKET s;
+    int family;                   /* AF_INET or AF_INET6 */
+    int type;                     /* SOCK_STREAM or SOCK_DGRAM */
+    BOOL secured;                 /* SIO_SET_SECURITY succeeded */
+    struct secsock_settings settings;
+    struct secsock_target_entry *targets;
+    unsigned int target_count;
+    SOCKET lease;                 /* control connection holding a reservation */
+    BOOL reserved;                /* the service holds public_local for us */
+    struct secsock_addr public_local;
+    BOOL has_peer;                /* relayed: the real peer, for getpeername */
+    struct secsock_addr peer;
+    ULONG info_flags;             /* SOCKET_INFO_* of the connection */
+    char backend[32];
+};
+
+/* Number of sockets with state: zero means every call may pass straight
+ * through without a lookup. */
+extern volatile LONG secsock_tracked_count;
+
+void sockstate_init(void);
+void sockstate_shutdown(void);
+/* Returns the entry for s with the table locked, or NULL (table unlocked).
+ * create: make one when there is none.  Release with sockstate_release(). */
+struct secsock_socket *sockstate_get(SOCKET s, BOOL create);
+void sockstate_release(struct secsock_socket *sock);
+/* Forgets s; returns its lease socket (or INVALID_SOCKET) for the caller to close. */
+SOCKET sockstate_remove(SOCKET s);
+/* Finds the target name for peer (TCP: the single one); NULL if none. */
+const char *sockstate_target_for(const struct secsock_socket *sock, const struct secsock_addr *peer);
+int sockstate_set_target(struct secsock_socket *sock, const struct secsock_target *target);
+void sockstate_delete_target(struct secsock_socket *sock, const struct secsock_addr *peer);
+
+/* ---- control channel to secsockd (control.c) ---------------------------- */
+
+void control_init(void);
+/* Opens an authenticated control connection, starting the service when it
+ * does not run.  Returns INVALID_SOCKET with a Windows error code in *err. */
+SOCKET control_open(int *err);
+/* One request and its reply on an open connection; 0 or a Windows error code. */
+int control_call(SOCKET conn, const struct secsock_msg *req, struct secsock_msg *reply);
+void control_close(SOCKET conn);
+
+/* ---- helpers ------------------------------------------------------------- */
+
+/* Windows SOCKADDR <-> wire address. */
+int addr_from_sockaddr(const struct sockaddr *sa, int len, struct secsock_addr *out);
+int addr_to_sockaddr(const struct secsock_addr *addr, struct sockaddr *sa, int *len);
+
+/* Socket family and type, or a Windows error (WSAENOTSOCK). */
+int socket_kind(SOCKET s, int *family, int *type);
+
+/* The security ioctls (security_ioctl.c): return 0 or a Windows error. */
+int security_ioctl(SOCKET s, DWORD code, void *in, DWORD in_len, void *out, DWORD out_len,
+                   DWORD *returned);
+
+/* Completes a synchronous success of an overlapped ioctl as Winsock does. */
+void complete_overlapped(DWORD bytes, LPWSAOVERLAPPED ovl, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr);
+
+/* Extension functions a secured socket needs diverted (divert.c). */
+BOOL PASCAL secsock_ConnectEx(SOCKET s, const struct sockaddr *name, int namelen, void *send_buf,
+                              DWORD send_len, DWORD *sent, OVERLAPPED *ovl);
+BOOL PASCAL secsock_AcceptEx(SOCKET listener, SOCKET accepted, void *buf, DWORD recv_len,
+                             DWORD local_len, DWORD remote_len, DWORD *received, OVERLAPPED *ovl);
+extern LPFN_CONNECTEX real_ConnectEx;
+extern LPFN_ACCEPTEX real_AcceptEx;
+
+#endif
