@@ -3,3 +3,4 @@ include tests/unit/local.mk
 include tests/fuzz/local.mk
 include tests/conformance/local.mk
 include tests/exports/local.mk
+include tests/integration/local.mk
