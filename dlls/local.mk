@@ -31,7 +31,9 @@ EXTRA_DIST += tools/gen-forward.awk dlls/common/forward.h dlls/common/forward.c 
 
 PE_DLLS = $(foreach a,$(PE_ARCHS),dlls/ws2_32/$(a)/ws2_32.dll dlls/fwpuclnt/$(a)/fwpuclnt.dll)
 noinst_DATA += $(PE_DLLS)
-CLEANFILES += $(PE_DLLS) dlls/ws2_32/gen/* dlls/fwpuclnt/gen/*
+# dlls/installed/ mirrors the installed layout ($(pkglibdir)/<arch>/), for
+# secsockctl run from the build tree.
+CLEANFILES += $(PE_DLLS) dlls/ws2_32/gen/* dlls/fwpuclnt/gen/* dlls/installed/*/*.dll
 
 # Generated from the export lists: $(1) is the DLL's name.
 define pe_gen_rules
@@ -60,6 +62,7 @@ dlls/$(1)/$(2)/$(1).dll: dlls/$(1)/gen/$(1).spec dlls/$(1)/gen/forward_thunks.c 
 		-Wb,--dll-name,$(1).dll dlls/$(1)/gen/$(1).spec \
 		$(addprefix $(top_srcdir)/,$(3)) dlls/$(1)/gen/forward_thunks.c $(COMMON_PE_SRCS) \
 		-L$(PE_LIBDIR_$(subst -,_,$(2))) $(PE_IMPORTS) $(4)
+	@$(MKDIR_P) dlls/installed/$(2) && cp $$@ dlls/installed/$(2)/
 endef
 $(foreach a,$(PE_ARCHS),$(eval $(call pe_dll_rule,ws2_32,$(a),$(WS2_32_SRCS),)))
 $(foreach a,$(PE_ARCHS),$(eval $(call pe_dll_rule,fwpuclnt,$(a),$(FWPUCLNT_SRCS),-lws2_32)))

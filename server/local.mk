@@ -1,1 +1,12 @@
-# (filled in by its component)
+# secsockd: the per-user service.
+bin_PROGRAMS += server/secsockd
+server_secsockd_SOURCES = \
+	server/main.c \
+	server/runtime_dir.c server/runtime_dir.h \
+	server/service.c server/service.h \
+	server/session.c server/session.h \
+	server/policy.c server/policy.h \
+	server/lease.c server/lease.h \
+	server/peer_uid.c server/peer_uid.h \
+	server/log.c server/log.h
+server_secsockd_LDADD = libs/secsock/libsecsock.a

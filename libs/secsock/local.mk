@@ -3,5 +3,6 @@ noinst_LIBRARIES += libs/secsock/libsecsock.a
 libs_secsock_libsecsock_a_SOURCES = \
 	libs/secsock/proto.c \
 	libs/secsock/runtime.c \
-	libs/secsock/settings.c
+	libs/secsock/settings.c \
+	libs/secsock/client_posix.c
 EXTRA_DIST += include/secsock/messages.def

@@ -1,1 +1,9 @@
-# (filled in by its component)
+# secsockctl: the command line.
+bin_PROGRAMS += programs/secsockctl/secsockctl
+programs_secsockctl_secsockctl_SOURCES = \
+	programs/secsockctl/main.c \
+	programs/secsockctl/prefix.c programs/secsockctl/prefix.h
+programs_secsockctl_secsockctl_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DPKGLIBDIR='"$(pkglibdir)"' -DBINDIR='"$(bindir)"' \
+	-DWINE64='"$(WINE64)"' -DWINESERVER='"$(WINESERVER)"'
+programs_secsockctl_secsockctl_LDADD = libs/secsock/libsecsock.a

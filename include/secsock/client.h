@@ -1,0 +1,29 @@
+/*
+ * The Linux side's client of secsockd (secsockctl, tests): the same
+ * control channel the DLLs speak.  Functions return 0, or -1 with a reason
+ * in why; they never print.
+ */
+#ifndef SECSOCK_CLIENT_H
+#define SECSOCK_CLIENT_H
+
+#include <stddef.h>
+#include "secsock/proto.h"
+#include "secsock/runtime.h"
+
+/* The runtime directory by the rules of runtime.h. */
+int secsock_runtime_dir(char *buf, size_t size);
+
+/* Reads and parses dir's control file. */
+int secsock_client_read_control(const char *dir, struct secsock_control_info *info, char *why, size_t why_len);
+
+/* Connects to the service of dir and authenticates; *fd is the connection. */
+int secsock_client_connect(const char *dir, int *fd, char *why, size_t why_len);
+
+/* One request and its reply (5 s timeout each way). */
+int secsock_client_call(int fd, const struct secsock_msg *req, struct secsock_msg *reply, char *why,
+                        size_t why_len);
+
+/* Runs `secsockd --daemon` for dir and waits for it to answer. */
+int secsock_client_start(const char *secsockd, const char *dir, char *why, size_t why_len);
+
+#endif

@@ -1,0 +1,216 @@
+/*
+ * secsockctl: install secsock into a Wine prefix, take it out again, and
+ * start, stop or ask the service.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "prefix.h"
+#include "secsock/client.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: secsockctl COMMAND\n"
+            "  install     put secsock into the Wine prefix $WINEPREFIX (default ~/.wine)\n"
+            "  uninstall   take it out again, leaving the prefix as it was\n"
+            "  status      whether the service runs, and which backends it has\n"
+            "  start       start the service (programs start it on demand too)\n"
+            "  stop        stop the service\n"
+            "Environment: WINEPREFIX, SECSOCK_RUNTIME_DIR, SECSOCKD (the service to use),\n"
+            "SECSOCK_DLLDIR (folder with x86_64-windows/ and i386-windows/ DLLs).\n");
+}
+
+static int exists(const char *path)
+{
+    return access(path, F_OK) == 0;
+}
+
+/* Where this program runs from: the build tree, or where make install put it. */
+static int build_tree(char *top, size_t size)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    char *slash;
+    const char *suffix = "/programs/secsockctl";
+
+    if (n <= 0) return 0;
+    exe[n] = 0;
+    if (!(slash = strrchr(exe, '/'))) return 0;
+    *slash = 0;
+    n = (ssize_t)strlen(exe);
+    if (n < (ssize_t)strlen(suffix) || strcmp(exe + n - strlen(suffix), suffix)) return 0;
+    n -= (ssize_t)strlen(suffix);
+    if ((size_t)n >= size) return 0;
+    memcpy(top, exe, (size_t)n);
+    top[n] = 0;
+    return 1;
+}
+
+static void find_paths(struct install_paths *paths)
+{
+    char top[1024];
+    const char *v;
+    int in_tree = build_tree(top, sizeof(top));
+
+    memset(paths, 0, sizeof(*paths));
+    if ((v = getenv("WINEPREFIX")) && *v) snprintf(paths->prefix, sizeof(paths->prefix), "%s", v);
+    else snprintf(paths->prefix, sizeof(paths->prefix), "%s/.wine", getenv("HOME") ? getenv("HOME") : "");
+    if ((v = getenv("SECSOCK_DLLDIR")) && *v) snprintf(paths->dll_dir, sizeof(paths->dll_dir), "%s", v);
+    else if (in_tree) snprintf(paths->dll_dir, sizeof(paths->dll_dir), "%s/dlls/installed", top);
+    else snprintf(paths->dll_dir, sizeof(paths->dll_dir), "%s", PKGLIBDIR);
+    if ((v = getenv("SECSOCKD")) && *v) snprintf(paths->secsockd, sizeof(paths->secsockd), "%s", v);
+    else if (in_tree) snprintf(paths->secsockd, sizeof(paths->secsockd), "%s/server/secsockd", top);
+    else snprintf(paths->secsockd, sizeof(paths->secsockd), "%s/secsockd", BINDIR);
+    snprintf(paths->wine64, sizeof(paths->wine64), "%s", WINE64);
+    snprintf(paths->wineserver, sizeof(paths->wineserver), "%s", WINESERVER);
+}
+
+static int runtime_dir(char *dir, size_t size)
+{
+    if (secsock_runtime_dir(dir, size))
+    {
+        fprintf(stderr, "secsockctl: no runtime directory: set SECSOCK_RUNTIME_DIR, XDG_RUNTIME_DIR or HOME\n");
+        return -1;
+    }
+    return 0;
+}
+
+static int cmd_status(void)
+{
+    struct secsock_msg req, reply;
+    char dir[4096], why[512];
+    int fd;
+
+    if (runtime_dir(dir, sizeof(dir))) return 1;
+    if (secsock_client_connect(dir, &fd, why, sizeof(why)))
+    {
+        printf("secsockd: not running: %s\n", why);
+        printf("It starts on demand when a program secures a socket, or with `secsockctl start`.\n");
+        return 3;
+    }
+    memset(&req, 0, sizeof(req));
+    req.type = SECSOCK_MSG_STATUS;
+    if (secsock_client_call(fd, &req, &reply, why, sizeof(why)) || reply.type != SECSOCK_MSG_STATUS_REPLY)
+    {
+        fprintf(stderr, "secsockctl: status: %s\n", why);
+        close(fd);
+        return 1;
+    }
+    close(fd);
+    printf("secsockd: running, pid %u, control protocol %u, runtime directory %s\n",
+           reply.u.status_reply.service_pid, reply.u.status_reply.proto_version, dir);
+    printf("reserved addresses: %u, requests served: %llu\n", reply.u.status_reply.leases,
+           (unsigned long long)reply.u.status_reply.requests);
+    printf("backends:\n");
+    for (char *line = strtok(reply.u.status_reply.report, "\n"); line; line = strtok(NULL, "\n"))
+        printf("  %s\n", line);
+    return 0;
+}
+
+static int cmd_start(void)
+{
+    struct install_paths paths;
+    char dir[4096], why[512];
+    int fd;
+
+    if (runtime_dir(dir, sizeof(dir))) return 1;
+    if (!secsock_client_connect(dir, &fd, why, sizeof(why)))
+    {
+        close(fd);
+        printf("secsockd: already running\n");
+        return 0;
+    }
+    find_paths(&paths);
+    if (secsock_client_start(paths.secsockd, dir, why, sizeof(why)))
+    {
+        fprintf(stderr, "secsockctl: start: %s\n", why);
+        return 1;
+    }
+    printf("secsockd: started\n");
+    return 0;
+}
+
+static int cmd_stop(void)
+{
+    struct secsock_control_info info;
+    char dir[4096], why[512];
+    int fd;
+
+    if (runtime_dir(dir, sizeof(dir))) return 1;
+    /* Signal the pid only once the service behind it has answered. */
+    if (secsock_client_connect(dir, &fd, why, sizeof(why)) ||
+        secsock_client_read_control(dir, &info, why, sizeof(why)))
+    {
+        printf("secsockd: not running: %s\n", why);
+        return 0;
+    }
+    close(fd);
+    if (kill((pid_t)info.pid, SIGTERM))
+    {
+        fprintf(stderr, "secsockctl: stop: cannot signal pid %u: %s\n", info.pid, strerror(errno));
+        return 1;
+    }
+    for (int i = 0; i < 100; i++)
+    {
+        struct timespec ts = { 0, 50 * 1000 * 1000 };
+        if (kill((pid_t)info.pid, 0) && errno == ESRCH)
+        {
+            printf("secsockd: stopped\n");
+            return 0;
+        }
+        nanosleep(&ts, NULL);
+    }
+    fprintf(stderr, "secsockctl: stop: pid %u still runs after 5 s\n", info.pid);
+    return 1;
+}
+
+static int cmd_install(int install)
+{
+    struct install_paths paths;
+    char why[8192];
+
+    find_paths(&paths);
+    if (!exists(paths.wine64))
+    {
+        fprintf(stderr, "secsockctl: Wine's wine64 is not at %s\n", paths.wine64);
+        return 1;
+    }
+    if (install ? prefix_install(&paths, why, sizeof(why)) : prefix_uninstall(&paths, why, sizeof(why)))
+    {
+        fprintf(stderr, "secsockctl: %s: %s\n", install ? "install" : "uninstall", why);
+        return 1;
+    }
+    if (install)
+        printf("secsock installed into %s (DLLs from %s, service %s)\n", paths.prefix, paths.dll_dir,
+               paths.secsockd);
+    else
+        printf("secsock removed from %s\n", paths.prefix);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2)
+    {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "install")) return cmd_install(1);
+    if (!strcmp(argv[1], "uninstall")) return cmd_install(0);
+    if (!strcmp(argv[1], "status")) return cmd_status();
+    if (!strcmp(argv[1], "start")) return cmd_start();
+    if (!strcmp(argv[1], "stop")) return cmd_stop();
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))
+    {
+        usage(stdout);
+        return 0;
+    }
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,202 @@
+/*
+ * secsockd: the per-user secsock service.  Programs under Wine reach it
+ * over loopback TCP, authenticated by the secret in the control file, and
+ * it decides how each secured socket may go on.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "log.h"
+#include "runtime_dir.h"
+#include "secsock/client.h"
+#include "service.h"
+
+static volatile int stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: secsockd [--foreground | --daemon] [--runtime-dir DIR] [--log-stderr]\n"
+            "  --foreground       run in this process (the default)\n"
+            "  --daemon           detach; return once the service answers (at once if it runs)\n"
+            "  --runtime-dir DIR  instead of $SECSOCK_RUNTIME_DIR, $XDG_RUNTIME_DIR/secsock, ~/.cache/secsock\n"
+            "  --log-stderr       log to stderr instead of DIR/" SECSOCK_LOG_FILE "\n"
+            "  --version, --help\n");
+}
+
+/* Whatever the starting process left open (Wine's descriptors among them)
+ * is not ours to hold. */
+static void close_inherited(void)
+{
+    for (int fd = 3; fd < 1024; fd++) close(fd);
+}
+
+static int take_lock(const char *dir, int *already_running)
+{
+    char path[4200];
+    int fd;
+
+    *already_running = 0;
+    snprintf(path, sizeof(path), "%s/" SECSOCK_LOCK_FILE, dir);
+    if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0) return -1;
+    if (flock(fd, LOCK_EX | LOCK_NB))
+    {
+        if (errno == EWOULDBLOCK) *already_running = 1;
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option options[] = {
+        { "foreground", no_argument, NULL, 'f' },
+        { "daemon", no_argument, NULL, 'd' },
+        { "runtime-dir", required_argument, NULL, 'r' },
+        { "log-stderr", no_argument, NULL, 'l' },
+        { "version", no_argument, NULL, 'V' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct service_config config;
+    struct secsock_control_info info;
+    char dir[4096], why[4400], path[4200];
+    int daemonize = 0, log_stderr = 0, opt, lock_fd, listen_fd, running, ready[2] = { -1, -1 };
+    uint16_t port;
+    FILE *log_file = NULL;
+
+    dir[0] = 0;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1)
+    {
+        switch (opt)
+        {
+        case 'f': daemonize = 0; break;
+        case 'd': daemonize = 1; break;
+        case 'r': snprintf(dir, sizeof(dir), "%s", optarg); break;
+        case 'l': log_stderr = 1; break;
+        case 'V': printf("secsockd %s (control protocol %d)\n", PACKAGE_VERSION, SECSOCK_PROTO_VERSION); return 0;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc) { usage(stderr); return 2; }
+    close_inherited();
+    if (!dir[0] && secsock_runtime_dir(dir, sizeof(dir)))
+    {
+        fprintf(stderr, "secsockd: no runtime directory: set SECSOCK_RUNTIME_DIR, XDG_RUNTIME_DIR or HOME\n");
+        return 1;
+    }
+    umask(077);
+    if (runtime_dir_prepare(dir, why, sizeof(why)))
+    {
+        fprintf(stderr, "secsockd: refusing to run: %s\n", why);
+        return 1;
+    }
+    if ((lock_fd = take_lock(dir, &running)) < 0)
+    {
+        if (running)
+        {
+            if (!daemonize) fprintf(stderr, "secsockd: already running for %s\n", dir);
+            return daemonize ? 0 : 1;
+        }
+        fprintf(stderr, "secsockd: cannot lock %s/" SECSOCK_LOCK_FILE ": %s\n", dir, strerror(errno));
+        return 1;
+    }
+    if (!log_stderr)
+    {
+        snprintf(path, sizeof(path), "%s/" SECSOCK_LOG_FILE, dir);
+        if (!(log_file = fopen(path, "ae")))
+        {
+            fprintf(stderr, "secsockd: cannot open %s: %s\n", path, strerror(errno));
+            return 1;
+        }
+        log_open(log_file);
+    }
+
+    if (daemonize)
+    {
+        pid_t pid;
+        char byte;
+
+        if (pipe2(ready, O_CLOEXEC) || (pid = fork()) < 0)
+        {
+            fprintf(stderr, "secsockd: cannot detach: %s\n", strerror(errno));
+            return 1;
+        }
+        if (pid > 0)
+        {
+            /* The parent returns once the child answers, so a client that
+             * started us can connect right away. */
+            close(ready[1]);
+            if (read(ready[0], &byte, 1) == 1) return 0;
+            fprintf(stderr, "secsockd: the service failed to start; see %s\n", log_stderr ? "stderr" : path);
+            return 1;
+        }
+        close(ready[0]);
+        setsid();
+    }
+
+    memset(&config, 0, sizeof(config));
+    config.backends = SECSOCK_BACKEND_NONE;
+    config.check_peer_uid = 1;
+    if (getrandom(config.secret, sizeof(config.secret), 0) != (ssize_t)sizeof(config.secret))
+    {
+        log_error("cannot draw the secret: %s", strerror(errno));
+        return 1;
+    }
+    if ((listen_fd = service_listen(&port)) < 0)
+    {
+        log_error("cannot listen on 127.0.0.1: %s", strerror(errno));
+        return 1;
+    }
+    info.port = port;
+    info.pid = (uint32_t)getpid();
+    memcpy(info.secret, config.secret, sizeof(info.secret));
+    if (runtime_dir_write_control(dir, &info))
+    {
+        log_error("cannot write %s/" SECSOCK_CONTROL_FILE ": %s", dir, strerror(errno));
+        return 1;
+    }
+    memset(&info, 0, sizeof(info));
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGTERM, on_signal);
+    signal(SIGINT, on_signal);
+    log_info("listening on 127.0.0.1:%u for uid %u; runtime directory %s", port, (unsigned)geteuid(), dir);
+
+    if (daemonize)
+    {
+        int null = open("/dev/null", O_RDWR);
+        if (null >= 0)
+        {
+            dup2(null, 0);
+            dup2(null, 1);
+            if (!log_stderr) dup2(null, 2);
+            if (null > 2) close(null);
+        }
+        if (write(ready[1], "1", 1) != 1) log_warn("the starting process left early");
+        close(ready[1]);
+    }
+
+    if (service_run(listen_fd, &config, &stop_requested)) log_error("event loop failed: %s", strerror(errno));
+    runtime_dir_remove_control(dir);
+    log_info("stopped");
+    close(listen_fd);
+    close(lock_fd);
+    if (log_file) fclose(log_file);
+    return 0;
+}

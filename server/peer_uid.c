@@ -1,0 +1,141 @@
+/* The uid behind a loopback TCP connection, from /proc/net/tcp. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "peer_uid.h"
+
+static int hexdigit(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+/* Reads exactly n hex digits at *p (bounded by end). */
+static int parse_hex(const char **p, const char *end, int n, uint32_t *out)
+{
+    uint32_t v = 0;
+
+    if (end - *p < n) return -1;
+    for (int i = 0; i < n; i++)
+    {
+        int d = hexdigit((*p)[i]);
+        if (d < 0) return -1;
+        v = v << 4 | (uint32_t)d;
+    }
+    *p += n;
+    *out = v;
+    return 0;
+}
+
+/* "0100007F:1F90": the kernel prints the address as the host-order value
+ * of its network-order bytes, so copying the value back gives the bytes. */
+static int parse_endpoint(const char **p, const char *end, struct tcp_endpoint *ep)
+{
+    uint32_t addr, port;
+
+    if (parse_hex(p, end, 8, &addr) || *p >= end || **p != ':') return -1;
+    (*p)++;
+    if (parse_hex(p, end, 4, &port)) return -1;
+    memcpy(ep->addr, &addr, 4);
+    ep->port = (uint16_t)port;
+    return 0;
+}
+
+static void skip_spaces(const char **p, const char *end)
+{
+    while (*p < end && **p == ' ') (*p)++;
+}
+
+static int skip_field(const char **p, const char *end)
+{
+    skip_spaces(p, end);
+    if (*p >= end || **p == '\n') return -1;
+    while (*p < end && **p != ' ' && **p != '\n') (*p)++;
+    return 0;
+}
+
+static int same(const struct tcp_endpoint *a, const struct tcp_endpoint *b)
+{
+    return a->port == b->port && !memcmp(a->addr, b->addr, 4);
+}
+
+/* One line: "sl: local remote st tx:rx tr:when retr uid ..." */
+static int parse_line(const char *p, const char *end, struct tcp_endpoint *local, struct tcp_endpoint *remote,
+                      uint32_t *uid)
+{
+    uint64_t v = 0;
+    int digits = 0;
+
+    if (skip_field(&p, end)) return -1;                 /* sl: */
+    skip_spaces(&p, end);
+    if (parse_endpoint(&p, end, local)) return -1;
+    skip_spaces(&p, end);
+    if (parse_endpoint(&p, end, remote)) return -1;
+    for (int i = 0; i < 4; i++) if (skip_field(&p, end)) return -1;  /* st tx:rx tr:when retrnsmt */
+    skip_spaces(&p, end);
+    while (p < end && *p >= '0' && *p <= '9' && digits < 10)
+    {
+        v = v * 10 + (uint64_t)(*p++ - '0');
+        digits++;
+    }
+    if (!digits || v > UINT32_MAX || (p < end && *p != ' ' && *p != '\n')) return -1;
+    *uid = (uint32_t)v;
+    return 0;
+}
+
+int proc_net_tcp_find_uid(const char *text, size_t len, const struct tcp_endpoint *local,
+                          const struct tcp_endpoint *remote, uint32_t *uid)
+{
+    const char *p = text, *end = text + len;
+
+    /* The first line is the header. */
+    while (p < end)
+    {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *line_end = eol ? eol : end;
+        struct tcp_endpoint l, r;
+        uint32_t u;
+
+        if (p != text && !parse_line(p, line_end, &l, &r, &u) && same(&l, local) && same(&r, remote))
+        {
+            *uid = u;
+            return 0;
+        }
+        p = eol ? eol + 1 : end;
+    }
+    return -1;
+}
+
+int peer_uid_lookup(const struct tcp_endpoint *peer_local, const struct tcp_endpoint *peer_remote, uint32_t *uid)
+{
+    size_t cap = 1 << 16, len = 0;
+    char *text = malloc(cap), *grown;
+    int fd, ret;
+    ssize_t n;
+
+    if (!text) return -1;
+    if ((fd = open("/proc/net/tcp", O_RDONLY | O_CLOEXEC)) < 0)
+    {
+        free(text);
+        return -1;
+    }
+    while ((n = read(fd, text + len, cap - len)) > 0)
+    {
+        len += (size_t)n;
+        if (len == cap)
+        {
+            if (cap >= (64u << 20) || !(grown = realloc(text, cap * 2))) break;
+            text = grown;
+            cap *= 2;
+        }
+    }
+    close(fd);
+    ret = proc_net_tcp_find_uid(text, len, peer_local, peer_remote, uid);
+    free(text);
+    if (ret) errno = ENOENT;
+    return ret;
+}

@@ -1,0 +1,26 @@
+/*
+ * Who owns the other end of a loopback TCP connection: the uid column of
+ * /proc/net/tcp.  secsockd admits control connections from its own user only.
+ */
+#ifndef SECSOCKD_PEER_UID_H
+#define SECSOCKD_PEER_UID_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct tcp_endpoint {
+    uint8_t addr[4];   /* IPv4, network order */
+    uint16_t port;     /* host order */
+};
+
+/* Finds in the text of /proc/net/tcp the socket whose local end is local
+ * and remote end is remote; stores its uid.  Returns 0, or -1 when no line
+ * matches (malformed lines are skipped). */
+int proc_net_tcp_find_uid(const char *text, size_t len, const struct tcp_endpoint *local,
+                          const struct tcp_endpoint *remote, uint32_t *uid);
+
+/* The same, reading /proc/net/tcp.  Returns 0, or -1 with errno set. */
+int peer_uid_lookup(const struct tcp_endpoint *peer_local, const struct tcp_endpoint *peer_remote,
+                    uint32_t *uid);
+
+#endif

@@ -1,0 +1,60 @@
+/*
+ * The policy step.  With the none backend alone no peer can be secured:
+ * ALLOW_INSECURE goes on in clear text, anything else is refused before a
+ * byte is sent (GUARANTEE_ENCRYPTION and "no flag" alike: without
+ * ALLOW_INSECURE, Windows never sends in clear).
+ */
+#include "policy.h"
+#include "secsock/settings.h"
+#include "secsock/wsaerr.h"
+
+static int clear_allowed(uint32_t flags)
+{
+    return (flags & SECSOCK_FLAG_ALLOW_INSECURE) != 0;
+}
+
+struct policy_decision policy_connect(const struct secsock_msg_connect *req, uint32_t backends)
+{
+    struct policy_decision d = { SECSOCK_VERDICT_REFUSE, SECSOCK_WSAECONNREFUSED, 0, "none", NULL };
+
+    (void)backends;
+    if (req->protocol >= SECSOCK_PROTOCOL_INVALID)
+    {
+        d.wsa_error = SECSOCK_WSAEINVAL;
+        d.reason = "invalid security protocol";
+        return d;
+    }
+    if (clear_allowed(req->flags))
+    {
+        d.verdict = SECSOCK_VERDICT_DIRECT;
+        d.wsa_error = 0;
+        d.reason = "no backend can secure this peer; ALLOW_INSECURE permits clear text";
+        return d;
+    }
+    d.reason = (req->flags & SECSOCK_FLAG_GUARANTEE_ENCRYPTION)
+        ? "GUARANTEE_ENCRYPTION and no backend can encrypt: refused, nothing sent"
+        : "protection required and no backend can secure this peer: refused, nothing sent";
+    return d;
+}
+
+struct policy_decision policy_bind(const struct secsock_msg_bind *req, uint32_t backends)
+{
+    struct policy_decision d = { SECSOCK_VERDICT_RESERVED, 0, 0, "none", NULL };
+
+    (void)backends;
+    if (req->protocol >= SECSOCK_PROTOCOL_INVALID)
+    {
+        d.verdict = SECSOCK_VERDICT_REFUSE;
+        d.wsa_error = SECSOCK_WSAEINVAL;
+        d.reason = "invalid security protocol";
+        return d;
+    }
+    if (clear_allowed(req->flags))
+    {
+        d.verdict = SECSOCK_VERDICT_DIRECT;
+        d.reason = "ALLOW_INSECURE: the program binds its own socket";
+        return d;
+    }
+    d.reason = "protection required: the service holds the address and lets no clear peer in";
+    return d;
+}

@@ -1,0 +1,269 @@
+/*
+ * secsockd's event loop: one epoll set with the control listener and every
+ * session, all non-blocking; expired sessions are swept once a second.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include "log.h"
+#include "peer_uid.h"
+#include "service.h"
+#include "session.h"
+
+/* Sessions are allocated as they come: an idle service holds none. */
+struct slot {
+    struct session session;
+    int used;
+};
+
+int service_listen(uint16_t *port)
+{
+    struct sockaddr_in sin;
+    socklen_t len = sizeof(sin);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+    if (fd < 0) return -1;
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 256) ||
+        getsockname(fd, (struct sockaddr *)&sin, &len))
+    {
+        int err = errno;
+        close(fd);
+        errno = err;
+        return -1;
+    }
+    *port = ntohs(sin.sin_port);
+    return fd;
+}
+
+/* Admits only connections from processes of our own uid. */
+static int peer_is_us(int fd, char *peer, size_t peer_len)
+{
+    struct sockaddr_in them, us;
+    socklen_t len = sizeof(them);
+    struct tcp_endpoint local, remote;
+    uint32_t uid;
+
+    if (getpeername(fd, (struct sockaddr *)&them, &len) || them.sin_family != AF_INET) return 0;
+    len = sizeof(us);
+    if (getsockname(fd, (struct sockaddr *)&us, &len)) return 0;
+    snprintf(peer, peer_len, "127.0.0.1:%u", ntohs(them.sin_port));
+    memcpy(local.addr, &them.sin_addr, 4);
+    local.port = ntohs(them.sin_port);
+    memcpy(remote.addr, &us.sin_addr, 4);
+    remote.port = ntohs(us.sin_port);
+    if (peer_uid_lookup(&local, &remote, &uid))
+    {
+        log_warn("%s: rejected: its socket is not in /proc/net/tcp", peer);
+        return 0;
+    }
+    if (uid != geteuid())
+    {
+        log_warn("%s: rejected: connection from uid %u, this service is uid %u's", peer, uid, (unsigned)geteuid());
+        return 0;
+    }
+    return 1;
+}
+
+static struct slot **slots;
+static int slot_count;
+
+static void close_slot(int epfd, struct slot *slot, struct service_stats *stats)
+{
+    epoll_ctl(epfd, EPOLL_CTL_DEL, slot->session.fd, NULL);
+    session_release(&slot->session, stats);
+    close(slot->session.fd);
+    slot->used = 0;
+    for (int i = 0; i < slot_count; i++)
+    {
+        if (slots[i] != slot) continue;
+        slots[i] = slots[--slot_count];
+        break;
+    }
+    free(slot);
+}
+
+static void accept_all(int epfd, int listen_fd, const struct service_config *config)
+{
+    for (;;)
+    {
+        char peer[64] = "?";
+        struct epoll_event ev;
+        struct slot *slot;
+        int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+        if (fd < 0)
+        {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
+                log_warn("accept: %s", strerror(errno));
+            return;
+        }
+        if (config->check_peer_uid && !peer_is_us(fd, peer, sizeof(peer)))
+        {
+            close(fd);
+            continue;
+        }
+        if (slot_count == SERVICE_MAX_SESSIONS || !(slot = malloc(sizeof(*slot))))
+        {
+            log_warn("%s: rejected: %d control connections already open", peer, slot_count);
+            close(fd);
+            continue;
+        }
+        session_init(&slot->session, fd, peer, time(NULL));
+        slot->used = 1;
+        ev.events = EPOLLIN | EPOLLRDHUP;
+        ev.data.ptr = slot;
+        if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev))
+        {
+            log_warn("%s: epoll: %s", peer, strerror(errno));
+            close(fd);
+            free(slot);
+            continue;
+        }
+        slots[slot_count++] = slot;
+    }
+}
+
+/* Writes what is queued; 1 when all is out, 0 when the socket is full, -1 on error. */
+static int flush(struct session *s)
+{
+    while (s->out_len)
+    {
+        ssize_t n = send(s->fd, s->out, s->out_len, MSG_NOSIGNAL);
+        if (n < 0)
+        {
+            if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        memmove(s->out, s->out + n, s->out_len - (size_t)n);
+        s->out_len -= (size_t)n;
+    }
+    return 1;
+}
+
+static void serve_session(int epfd, struct slot *slot, uint32_t events, const struct service_config *config,
+                          struct service_stats *stats)
+{
+    struct session *s = &slot->session;
+    struct epoll_event ev;
+    int flushed;
+
+    if (events & EPOLLIN)
+    {
+        for (;;)
+        {
+            ssize_t n;
+            if (s->in_len == sizeof(s->in))
+            {
+                /* A frame never exceeds the buffer; a full one means garbage. */
+                log_warn("%s: rejected: input overflow", s->peer);
+                close_slot(epfd, slot, stats);
+                return;
+            }
+            n = recv(s->fd, s->in + s->in_len, sizeof(s->in) - s->in_len, 0);
+            if (n > 0)
+            {
+                s->in_len += (size_t)n;
+                if (session_process(s, config, stats, time(NULL)))
+                {
+                    close_slot(epfd, slot, stats);
+                    return;
+                }
+                continue;
+            }
+            if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            {
+                /* The client is gone: for a lease, that is its release. */
+                close_slot(epfd, slot, stats);
+                return;
+            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        }
+    }
+    else if (events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP))
+    {
+        close_slot(epfd, slot, stats);
+        return;
+    }
+    flushed = flush(s);
+    if (flushed < 0 || (flushed > 0 && s->state == SESSION_CLOSING))
+    {
+        close_slot(epfd, slot, stats);
+        return;
+    }
+    ev.events = EPOLLIN | EPOLLRDHUP | (flushed ? 0 : EPOLLOUT);
+    ev.data.ptr = slot;
+    epoll_ctl(epfd, EPOLL_CTL_MOD, s->fd, &ev);
+}
+
+static void sweep(int epfd, struct service_stats *stats)
+{
+    time_t now = time(NULL);
+
+    for (int i = slot_count - 1; i >= 0; i--)
+    {
+        struct session *s = &slots[i]->session;
+        if (!s->deadline || s->deadline > now) continue;
+        log_warn("%s: closed: %s timed out", s->peer, s->state == SESSION_HELLO ? "HELLO" : "request");
+        close_slot(epfd, slots[i], stats);
+    }
+}
+
+int service_run(int listen_fd, const struct service_config *config, volatile int *stop)
+{
+    struct service_stats stats = { 0, 0 };
+    struct epoll_event ev, events[64];
+    int epfd = epoll_create1(EPOLL_CLOEXEC);
+    time_t last_sweep = time(NULL);
+
+    slots = calloc(SERVICE_MAX_SESSIONS, sizeof(*slots));
+    if (!slots || epfd < 0)
+    {
+        free(slots);
+        if (epfd >= 0) close(epfd);
+        return -1;
+    }
+    ev.events = EPOLLIN;
+    ev.data.ptr = NULL;  /* NULL marks the listener */
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, listen_fd, &ev))
+    {
+        free(slots);
+        slots = NULL;
+        close(epfd);
+        return -1;
+    }
+    while (!*stop)
+    {
+        int n = epoll_wait(epfd, events, 64, 1000);
+
+        if (n < 0 && errno != EINTR)
+        {
+            log_error("epoll_wait: %s", strerror(errno));
+            break;
+        }
+        for (int i = 0; i < n; i++)
+        {
+            if (!events[i].data.ptr) accept_all(epfd, listen_fd, config);
+            else serve_session(epfd, events[i].data.ptr, events[i].events, config, &stats);
+        }
+        if (time(NULL) != last_sweep)
+        {
+            last_sweep = time(NULL);
+            sweep(epfd, &stats);
+        }
+    }
+    while (slot_count) close_slot(epfd, slots[slot_count - 1], &stats);
+    free(slots);
+    slots = NULL;
+    close(epfd);
+    return 0;
+}

@@ -1,0 +1,25 @@
+/* secsockd's event loop: the control listener and its sessions. */
+#ifndef SECSOCKD_SERVICE_H
+#define SECSOCKD_SERVICE_H
+
+#include <stdint.h>
+#include "secsock/proto.h"
+
+#define SERVICE_MAX_SESSIONS  4096
+#define SERVICE_HELLO_TIMEOUT 5    /* seconds to authenticate */
+#define SERVICE_IDLE_TIMEOUT  30   /* seconds for the request after HELLO */
+
+struct service_config {
+    uint8_t secret[SECSOCK_SECRET_LEN];
+    uint32_t backends;              /* SECSOCK_BACKEND_* available */
+    int check_peer_uid;             /* admit only our own uid (/proc/net/tcp) */
+};
+
+/* Listens on 127.0.0.1 (port 0: the kernel picks).  Returns the listening
+ * fd and its port, or -1 with errno. */
+int service_listen(uint16_t *port);
+
+/* Serves until *stop becomes nonzero (a signal handler sets it). */
+int service_run(int listen_fd, const struct service_config *config, volatile int *stop);
+
+#endif

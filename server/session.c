@@ -1,0 +1,238 @@
+/* The control protocol's requests, one session at a time. */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include "lease.h"
+#include "log.h"
+#include "policy.h"
+#include "session.h"
+#include "secsock/wsaerr.h"
+
+void session_init(struct session *s, int fd, const char *peer, time_t now)
+{
+    memset(s, 0, sizeof(*s));
+    s->fd = fd;
+    s->state = SESSION_HELLO;
+    s->deadline = now + SERVICE_HELLO_TIMEOUT;
+    s->lease_fd = -1;
+    snprintf(s->peer, sizeof(s->peer), "%s", peer);
+}
+
+static int queue(struct session *s, const struct secsock_msg *msg)
+{
+    int n = secsock_msg_encode(msg, s->out + s->out_len, sizeof(s->out) - s->out_len);
+
+    if (n < 0)
+    {
+        log_error("%s: cannot encode %s: %s", s->peer, secsock_msg_name(msg->type), secsock_proto_strerror(n));
+        return -1;
+    }
+    s->out_len += (size_t)n;
+    return 0;
+}
+
+static int queue_error(struct session *s, uint32_t wsa_error, const char *reason)
+{
+    struct secsock_msg msg;
+
+    memset(&msg, 0, sizeof(msg));
+    msg.type = SECSOCK_MSG_ERROR;
+    msg.u.error.wsa_error = wsa_error;
+    snprintf(msg.u.error.reason, sizeof(msg.u.error.reason), "%s", reason);
+    s->state = SESSION_CLOSING;
+    return queue(s, &msg);
+}
+
+/* Compares without an early exit, so timing tells nothing of the secret. */
+static int secret_matches(const uint8_t *a, const uint8_t *b)
+{
+    uint8_t diff = 0;
+    for (int i = 0; i < SECSOCK_SECRET_LEN; i++) diff |= (uint8_t)(a[i] ^ b[i]);
+    return diff == 0;
+}
+
+static int handle_hello(struct session *s, const struct secsock_msg *msg, const struct service_config *config,
+                        time_t now)
+{
+    struct secsock_msg reply;
+
+    if (msg->type != SECSOCK_MSG_HELLO)
+    {
+        log_warn("%s: rejected: %s before HELLO", s->peer, secsock_msg_name(msg->type));
+        return queue_error(s, SECSOCK_WSAEACCES, "HELLO first");
+    }
+    if (!secret_matches(msg->u.hello.secret, config->secret))
+    {
+        log_warn("%s: rejected: wrong secret (client pid %u)", s->peer, msg->u.hello.pid);
+        return queue_error(s, SECSOCK_WSAEACCES, "wrong secret");
+    }
+    memset(&reply, 0, sizeof(reply));
+    reply.type = SECSOCK_MSG_HELLO_OK;
+    reply.u.hello_ok.service_pid = (uint32_t)getpid();
+    reply.u.hello_ok.backends = config->backends;
+    s->state = SESSION_REQUEST;
+    s->deadline = now + SERVICE_IDLE_TIMEOUT;
+    return queue(s, &reply);
+}
+
+static int handle_connect(struct session *s, const struct secsock_msg_connect *req, const struct service_config *config)
+{
+    struct policy_decision d = policy_connect(req, config->backends);
+    struct secsock_msg reply;
+
+    log_info("%s: CONNECT %s peer port %u (protocol %u, flags %#x, target \"%s\"): %s",
+             s->peer, req->socktype == SECSOCK_SOCK_DGRAM ? "udp" : "tcp", req->peer.port, req->protocol,
+             req->flags, req->target_name, d.reason);
+    memset(&reply, 0, sizeof(reply));
+    reply.type = SECSOCK_MSG_CONNECT_VERDICT;
+    reply.u.connect_verdict.verdict = d.verdict;
+    reply.u.connect_verdict.wsa_error = d.wsa_error;
+    reply.u.connect_verdict.info_flags = d.info_flags;
+    reply.u.connect_verdict.protocol = req->protocol;
+    snprintf(reply.u.connect_verdict.backend, sizeof(reply.u.connect_verdict.backend), "%s", d.backend);
+    s->state = SESSION_CLOSING;
+    return queue(s, &reply);
+}
+
+static int handle_bind(struct session *s, const struct secsock_msg_bind *req, const struct service_config *config,
+                       struct service_stats *stats)
+{
+    struct policy_decision d = policy_bind(req, config->backends);
+    struct secsock_msg reply;
+    uint32_t wsa_error = 0;
+
+    memset(&reply, 0, sizeof(reply));
+    reply.type = SECSOCK_MSG_BIND_VERDICT;
+    snprintf(reply.u.bind_verdict.backend, sizeof(reply.u.bind_verdict.backend), "%s", d.backend);
+    if (req->socktype != SECSOCK_SOCK_STREAM && req->socktype != SECSOCK_SOCK_DGRAM)
+    {
+        d.verdict = SECSOCK_VERDICT_REFUSE;
+        d.wsa_error = SECSOCK_WSAEINVAL;
+        d.reason = "unknown socket type";
+    }
+    if (d.verdict == SECSOCK_VERDICT_RESERVED)
+    {
+        s->lease_fd = lease_reserve(req->socktype, &req->local, &reply.u.bind_verdict.bound, &wsa_error);
+        if (s->lease_fd < 0)
+        {
+            d.verdict = SECSOCK_VERDICT_REFUSE;
+            d.wsa_error = wsa_error;
+            d.reason = "the public address cannot be bound";
+        }
+    }
+    log_info("%s: BIND %s port %u (protocol %u, flags %#x): %s%s", s->peer,
+             req->socktype == SECSOCK_SOCK_DGRAM ? "udp" : "tcp", req->local.port, req->protocol, req->flags,
+             d.reason, d.verdict == SECSOCK_VERDICT_RESERVED ? "" : "");
+    reply.u.bind_verdict.verdict = d.verdict;
+    reply.u.bind_verdict.wsa_error = d.wsa_error;
+    if (d.verdict == SECSOCK_VERDICT_RESERVED)
+    {
+        s->lease_socktype = req->socktype;
+        s->state = SESSION_LEASE;
+        s->deadline = 0;
+        stats->leases++;
+    }
+    else s->state = SESSION_CLOSING;
+    return queue(s, &reply);
+}
+
+static int handle_listen(struct session *s, const struct secsock_msg_listen *req)
+{
+    struct secsock_msg reply;
+
+    memset(&reply, 0, sizeof(reply));
+    reply.type = SECSOCK_MSG_LISTEN_VERDICT;
+    /* The none backend relays nothing: the public address stays bound and
+     * not listening, so the kernel refuses every clear peer. */
+    reply.u.listen_verdict.verdict = SECSOCK_VERDICT_RESERVED;
+    log_info("%s: LISTEN (backlog %u, hidden port %u): public address stays closed to clear peers",
+             s->peer, req->backlog, req->hidden.port);
+    return queue(s, &reply);
+}
+
+static int handle_status(struct session *s, const struct service_config *config, const struct service_stats *stats)
+{
+    struct secsock_msg reply;
+
+    memset(&reply, 0, sizeof(reply));
+    reply.type = SECSOCK_MSG_STATUS_REPLY;
+    reply.u.status_reply.service_pid = (uint32_t)getpid();
+    reply.u.status_reply.proto_version = SECSOCK_PROTO_VERSION;
+    reply.u.status_reply.backends = config->backends;
+    reply.u.status_reply.leases = stats->leases;
+    reply.u.status_reply.requests = stats->requests;
+    snprintf(reply.u.status_reply.report, sizeof(reply.u.status_reply.report),
+             "none: available\n"
+             "tls: not available: not implemented in this version\n"
+             "ipsec: not available: not implemented in this version\n");
+    s->state = SESSION_CLOSING;
+    return queue(s, &reply);
+}
+
+static int handle(struct session *s, const struct secsock_msg *msg, const struct service_config *config,
+                  struct service_stats *stats, time_t now)
+{
+    switch (s->state)
+    {
+    case SESSION_HELLO:
+        return handle_hello(s, msg, config, now);
+    case SESSION_REQUEST:
+        stats->requests++;
+        switch (msg->type)
+        {
+        case SECSOCK_MSG_CONNECT: return handle_connect(s, &msg->u.connect, config);
+        case SECSOCK_MSG_BIND: return handle_bind(s, &msg->u.bind, config, stats);
+        case SECSOCK_MSG_STATUS: return handle_status(s, config, stats);
+        default: break;
+        }
+        break;
+    case SESSION_LEASE:
+        if (msg->type == SECSOCK_MSG_LISTEN) return handle_listen(s, &msg->u.listen);
+        break;
+    case SESSION_CLOSING:
+        return 0;  /* the reply is on its way; ignore what follows */
+    }
+    log_warn("%s: unexpected %s", s->peer, secsock_msg_name(msg->type));
+    return queue_error(s, SECSOCK_WSAEINVAL, "unexpected message");
+}
+
+int session_process(struct session *s, const struct service_config *config, struct service_stats *stats,
+                    time_t now)
+{
+    while (s->in_len >= SECSOCK_HEADER_LEN && s->state != SESSION_CLOSING)
+    {
+        struct secsock_msg msg;
+        uint16_t type;
+        uint32_t len;
+        int status = secsock_frame_header(s->in, s->in_len, &type, &len);
+
+        if (status)
+        {
+            log_warn("%s: rejected: %s", s->peer, secsock_proto_strerror(status));
+            return queue_error(s, SECSOCK_WSAEINVAL, secsock_proto_strerror(status));
+        }
+        if (s->in_len < SECSOCK_HEADER_LEN + len) break;
+        status = secsock_msg_decode(type, s->in + SECSOCK_HEADER_LEN, len, &msg);
+        memmove(s->in, s->in + SECSOCK_HEADER_LEN + len, s->in_len - SECSOCK_HEADER_LEN - len);
+        s->in_len -= SECSOCK_HEADER_LEN + len;
+        if (status)
+        {
+            log_warn("%s: rejected %s: %s", s->peer, secsock_msg_name(type), secsock_proto_strerror(status));
+            return queue_error(s, SECSOCK_WSAEINVAL, secsock_proto_strerror(status));
+        }
+        if (handle(s, &msg, config, stats, now)) return -1;
+        memset(&msg, 0, sizeof(msg));  /* it may hold the secret */
+    }
+    return 0;
+}
+
+void session_release(struct session *s, struct service_stats *stats)
+{
+    if (s->lease_fd >= 0)
+    {
+        close(s->lease_fd);
+        s->lease_fd = -1;
+        stats->leases--;
+        log_info("%s: lease closed: reserved address released", s->peer);
+    }
+}

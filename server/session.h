@@ -1,0 +1,50 @@
+/*
+ * One control connection: authenticate (HELLO), then one request; a BIND
+ * that reserves an address turns the connection into a lease that lasts
+ * until the client closes it.
+ */
+#ifndef SECSOCKD_SESSION_H
+#define SECSOCKD_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include "secsock/proto.h"
+#include "service.h"
+
+enum session_state {
+    SESSION_HELLO,     /* waiting for HELLO */
+    SESSION_REQUEST,   /* authenticated, waiting for the request */
+    SESSION_LEASE,     /* holding a reservation; LISTEN or EOF next */
+    SESSION_CLOSING,   /* flush the reply, then close */
+};
+
+struct service_stats {
+    uint64_t requests;
+    uint32_t leases;
+};
+
+struct session {
+    int fd;
+    enum session_state state;
+    time_t deadline;                  /* 0: none */
+    uint8_t in[SECSOCK_HEADER_LEN + SECSOCK_MAX_PAYLOAD];
+    size_t in_len;
+    uint8_t out[SECSOCK_HEADER_LEN + SECSOCK_MAX_PAYLOAD];
+    size_t out_len;
+    int lease_fd;                     /* the reserved socket, or -1 */
+    uint8_t lease_socktype;
+    char peer[64];                    /* for the log */
+};
+
+void session_init(struct session *s, int fd, const char *peer, time_t now);
+
+/* Consumes the frames in s->in; queues replies in s->out.  Returns 0, or -1
+ * when the connection must close at once. */
+int session_process(struct session *s, const struct service_config *config, struct service_stats *stats,
+                    time_t now);
+
+/* Releases what the session holds (not its fd). */
+void session_release(struct session *s, struct service_stats *stats);
+
+#endif
