@@ -87,6 +87,7 @@ int main(int argc, char **argv)
             if (got > 0)
             {
                 fwrite(buf, 1, (size_t)got, out);
+                fflush(out);  /* the test may end us with a signal */
                 bytes += (unsigned long)got;
                 if (write(fds[i].fd, buf, (size_t)got) < 0) { /* the peer left: nothing to echo to */ }
                 continue;
