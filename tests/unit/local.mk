@@ -1,1 +1,13 @@
-# (filled in by its component)
+# Unit tests (check) for the Linux side.
+check_PROGRAMS += tests/unit/unit_tests
+TESTS += tests/unit/unit_tests
+tests_unit_unit_tests_SOURCES = \
+	tests/unit/main.c tests/unit/unit.h \
+	tests/unit/test_proto.c \
+	tests/unit/test_settings.c \
+	tests/unit/test_misc.c \
+	tests/unit/test_service.c \
+	server/policy.c server/peer_uid.c \
+	programs/secsockctl/prefix.c
+tests_unit_unit_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_unit_tests_LDADD = libs/secsock/libsecsock.a $(CHECK_LIBS)

@@ -1,0 +1,164 @@
+/* The control file, the policy, /proc/net/tcp and user.reg parsers. */
+#include <check.h>
+#include <string.h>
+#include "secsock/runtime.h"
+#include "secsock/settings.h"
+#include "secsock/wsaerr.h"
+#include "../../server/policy.h"
+#include "../../server/peer_uid.h"
+#include "../../programs/secsockctl/prefix.h"
+#include "unit.h"
+
+START_TEST(control_file)
+{
+    struct secsock_control_info info, back;
+    char text[SECSOCK_CONTROL_MAX], bad[SECSOCK_CONTROL_MAX];
+    int n;
+
+    memset(&info, 0, sizeof(info));
+    info.port = 40000;
+    info.pid = 1234;
+    for (int i = 0; i < SECSOCK_SECRET_LEN; i++) info.secret[i] = (uint8_t)(i * 7);
+    n = secsock_control_format(&info, text, sizeof(text));
+    ck_assert_int_gt(n, 0);
+    ck_assert_int_eq(secsock_control_parse(text, (size_t)n, &back), 0);
+    ck_assert_int_eq(back.port, 40000);
+    ck_assert_int_eq(back.pid, 1234);
+    ck_assert_mem_eq(back.secret, info.secret, SECSOCK_SECRET_LEN);
+    ck_assert_int_eq(secsock_control_format(&info, bad, 20), -1);
+    /* Every truncation is refused. */
+    for (int cut = 0; cut < n; cut++) ck_assert_int_eq(secsock_control_parse(text, (size_t)cut, &back), -1);
+    /* Every single-byte corruption of a syntactic byte is refused. */
+    memcpy(bad, text, (size_t)n + 1);
+    bad[0] = 'S';
+    ck_assert_int_eq(secsock_control_parse(bad, (size_t)n, &back), -1);
+    memcpy(bad, text, (size_t)n + 1);
+    strcpy(strstr(bad, "port ") + 5, "0\nsecret");  /* port 0, and the rest cut */
+    ck_assert_int_eq(secsock_control_parse(bad, strlen(bad), &back), -1);
+    ck_assert_int_eq(secsock_control_parse("secsock-control 1\nport 70000\n", 29, &back), -1);
+    memcpy(bad, text, (size_t)n + 1);
+    *strstr(bad, "secret ") = 'S';
+    ck_assert_int_eq(secsock_control_parse(bad, (size_t)n, &back), -1);
+    memcpy(bad, text, (size_t)n + 1);
+    strstr(bad, "secret ")[7] = 'G';
+    ck_assert_int_eq(secsock_control_parse(bad, (size_t)n, &back), -1);
+    memcpy(bad, text, (size_t)n + 1);
+    bad[n] = 'x';
+    ck_assert_int_eq(secsock_control_parse(bad, (size_t)n + 1, &back), -1);
+}
+END_TEST
+
+START_TEST(policy_none)
+{
+    struct secsock_msg_connect c;
+    struct secsock_msg_bind b;
+    struct policy_decision d;
+
+    memset(&c, 0, sizeof(c));
+    memset(&b, 0, sizeof(b));
+    for (uint32_t protocol = 0; protocol < 3; protocol++)
+    {
+        c.protocol = b.protocol = protocol;
+        c.flags = b.flags = SECSOCK_FLAG_GUARANTEE_ENCRYPTION;
+        d = policy_connect(&c, SECSOCK_BACKEND_NONE);
+        ck_assert_int_eq(d.verdict, SECSOCK_VERDICT_REFUSE);
+        ck_assert_int_eq(d.wsa_error, SECSOCK_WSAECONNREFUSED);
+        ck_assert_int_eq(policy_bind(&b, SECSOCK_BACKEND_NONE).verdict, SECSOCK_VERDICT_RESERVED);
+        c.flags = b.flags = 0;
+        ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE).verdict, SECSOCK_VERDICT_REFUSE);
+        ck_assert_int_eq(policy_bind(&b, SECSOCK_BACKEND_NONE).verdict, SECSOCK_VERDICT_RESERVED);
+        c.flags = b.flags = SECSOCK_FLAG_ALLOW_INSECURE;
+        d = policy_connect(&c, SECSOCK_BACKEND_NONE);
+        ck_assert_int_eq(d.verdict, SECSOCK_VERDICT_DIRECT);
+        ck_assert_int_eq(d.info_flags, 0);
+        ck_assert_int_eq(policy_bind(&b, SECSOCK_BACKEND_NONE).verdict, SECSOCK_VERDICT_DIRECT);
+    }
+    c.protocol = b.protocol = 3;
+    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE).wsa_error, SECSOCK_WSAEINVAL);
+    ck_assert_int_eq(policy_bind(&b, SECSOCK_BACKEND_NONE).verdict, SECSOCK_VERDICT_REFUSE);
+}
+END_TEST
+
+static const char proc_tcp[] =
+    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+    "   0: 0100007F:9C40 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0000 100 0 0 10 0\n"
+    "   1: 0100007F:A001 0100007F:9C40 01 00000000:00000000 00:00000000 00000000  1000        0 2 1 0000 20 4 30 10 -1\n"
+    "   2: garbage line\n"
+    "   3: 0100007F:A002 0100007F:9C40 01 00000000:00000000 00:00000000 00000000  99999999999 0 3\n";
+
+START_TEST(proc_net_tcp)
+{
+    struct tcp_endpoint local = { { 127, 0, 0, 1 }, 0xa001 }, remote = { { 127, 0, 0, 1 }, 0x9c40 };
+    uint32_t uid = 7;
+
+    ck_assert_int_eq(proc_net_tcp_find_uid(proc_tcp, strlen(proc_tcp), &local, &remote, &uid), 0);
+    ck_assert_int_eq(uid, 1000);
+    local.port = 0xa002;  /* a uid too large for 32 bits: the line is skipped */
+    ck_assert_int_eq(proc_net_tcp_find_uid(proc_tcp, strlen(proc_tcp), &local, &remote, &uid), -1);
+    local.port = 0xa003;
+    ck_assert_int_eq(proc_net_tcp_find_uid(proc_tcp, strlen(proc_tcp), &local, &remote, &uid), -1);
+    local.port = 0xa001;
+    local.addr[3] = 2;
+    ck_assert_int_eq(proc_net_tcp_find_uid(proc_tcp, strlen(proc_tcp), &local, &remote, &uid), -1);
+    /* Cut anywhere: never a match on a partial line, never a read past the end. */
+    local.addr[3] = 1;
+    for (size_t cut = 0; cut < strlen(proc_tcp); cut++)
+        proc_net_tcp_find_uid(proc_tcp, cut, &local, &remote, &uid);
+}
+END_TEST
+
+START_TEST(user_reg)
+{
+    static const char reg[] =
+        "WINE REGISTRY Version 2\n;; All keys relative to \\\\User\\\\S-1-5-21\n\n"
+        "[Software\\\\Wine\\\\DllOverrides] 1700000000\n#time=1\n\"ws2_32\"=\"native,builtin\"\n\"x\"=\"a\\\\b\\\"c\"\n\n"
+        "[Software\\\\secsock] 1700000000\n\"ServicePath\"=\"/usr/bin/secsockd\"\n";
+    char value[64];
+
+    ck_assert_int_eq(user_reg_value(reg, "Software\\\\Wine\\\\DllOverrides", "ws2_32", value, sizeof(value)), 0);
+    ck_assert_str_eq(value, "native,builtin");
+    ck_assert_int_eq(user_reg_value(reg, "Software\\\\Wine\\\\DllOverrides", "x", value, sizeof(value)), 0);
+    ck_assert_str_eq(value, "a\\b\"c");
+    ck_assert_int_eq(user_reg_value(reg, "Software\\\\Wine\\\\DllOverrides", "fwpuclnt", value, sizeof(value)), -1);
+    ck_assert_int_eq(user_reg_value(reg, "Software\\\\secsock", "ServicePath", value, sizeof(value)), 0);
+    ck_assert_str_eq(value, "/usr/bin/secsockd");
+    ck_assert_int_eq(user_reg_value(reg, "Software\\\\secsock", "ServicePath", value, 5), -1);
+    ck_assert_int_eq(user_reg_value(reg, "Software\\\\Nothing", "ServicePath", value, sizeof(value)), -1);
+}
+END_TEST
+
+Suite *runtime_suite(void)
+{
+    Suite *s = suite_create("runtime");
+    TCase *tc = tcase_create("control file");
+    tcase_add_test(tc, control_file);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+Suite *policy_suite(void)
+{
+    Suite *s = suite_create("policy");
+    TCase *tc = tcase_create("none backend");
+    tcase_add_test(tc, policy_none);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+Suite *peer_uid_suite(void)
+{
+    Suite *s = suite_create("peer_uid");
+    TCase *tc = tcase_create("proc net tcp");
+    tcase_add_test(tc, proc_net_tcp);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+Suite *user_reg_suite(void)
+{
+    Suite *s = suite_create("user_reg");
+    TCase *tc = tcase_create("parse");
+    tcase_add_test(tc, user_reg);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,12 @@
+/* The unit test suites (check), one per concern. */
+#ifndef SECSOCK_UNIT_H
+#define SECSOCK_UNIT_H
+#include <check.h>
+Suite *proto_suite(void);
+Suite *settings_suite(void);
+Suite *runtime_suite(void);
+Suite *policy_suite(void);
+Suite *peer_uid_suite(void);
+Suite *user_reg_suite(void);
+Suite *service_suite(void);
+#endif
