@@ -1,1 +1,25 @@
-# (filled in by its component)
+# libFuzzer targets, one per decoder of bytes from outside the process,
+# built with clang and sanitizers when configure found libFuzzer.
+FUZZ_TARGETS = tests/fuzz/fuzz_proto tests/fuzz/fuzz_settings tests/fuzz/fuzz_control_file \
+	tests/fuzz/fuzz_proc_net_tcp
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-I$(top_srcdir)/include -D_GNU_SOURCE
+EXTRA_DIST += tests/fuzz/run-fuzz.sh tests/fuzz/corpus $(addsuffix .c,$(FUZZ_TARGETS))
+TESTS += tests/fuzz/run-fuzz.sh
+if HAVE_LIBFUZZER
+check_DATA = $(FUZZ_TARGETS)
+CLEANFILES += $(FUZZ_TARGETS)
+tests/fuzz/fuzz_proto: $(top_srcdir)/tests/fuzz/fuzz_proto.c $(top_srcdir)/libs/secsock/proto.c
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
+tests/fuzz/fuzz_settings: $(top_srcdir)/tests/fuzz/fuzz_settings.c $(top_srcdir)/libs/secsock/settings.c
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
+tests/fuzz/fuzz_control_file: $(top_srcdir)/tests/fuzz/fuzz_control_file.c $(top_srcdir)/libs/secsock/runtime.c
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
+tests/fuzz/fuzz_proc_net_tcp: $(top_srcdir)/tests/fuzz/fuzz_proc_net_tcp.c $(top_srcdir)/server/peer_uid.c
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
+
+# make fuzz: each target for FUZZ_SECONDS (default 300).
+fuzz: $(FUZZ_TARGETS)
+	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' FUZZ_SECONDS=$${FUZZ_SECONDS:-300} \
+		$(top_srcdir)/tests/fuzz/run-fuzz.sh
+endif

@@ -1,0 +1,26 @@
+/* libFuzzer: the control file parser (the file a client trusts to find
+ * the service).  What parses must format to text that parses to the same. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "secsock/runtime.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct secsock_control_info info, back;
+    char text[SECSOCK_CONTROL_MAX];
+    char *copy = malloc(size ? size : 1);
+    int n;
+
+    if (!copy) return 0;
+    memcpy(copy, data, size);
+    if (!secsock_control_parse(copy, size, &info))
+    {
+        n = secsock_control_format(&info, text, sizeof(text));
+        if (n < 0 || secsock_control_parse(text, (size_t)n, &back) ||
+            back.port != info.port || back.pid != info.pid || memcmp(back.secret, info.secret, sizeof(info.secret)))
+            __builtin_trap();
+    }
+    free(copy);
+    return 0;
+}
