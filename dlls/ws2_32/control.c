@@ -39,30 +39,42 @@ static BOOL get_env(const char *name, char *buf, DWORD size)
     return n && n < size;
 }
 
-/* The runtime directory, by the rules of include/secsock/runtime.h. */
-static BOOL runtime_dir(char *buf, size_t size)
+/* The control file's Win32 path, by the rules of include/secsock/runtime.h.
+ * Wine keeps HOME out of the Windows environment; WINEHOMEDIR holds the
+ * same directory as an NT path. */
+static WCHAR *control_file_path(void)
 {
-    char base[MAX_PATH];
+    char unix_dir[MAX_PATH], path[MAX_PATH + 32];
+    WCHAR home[MAX_PATH], *wpath;
+    DWORD n;
 
-    if (get_env("SECSOCK_RUNTIME_DIR", buf, size)) return TRUE;
-    if (get_env("XDG_RUNTIME_DIR", base, sizeof(base)))
-        return snprintf(buf, size, "%s/secsock", base) < (int)size;
-    if (get_env("HOME", base, sizeof(base)))
-        return snprintf(buf, size, "%s/.cache/secsock", base) < (int)size;
-    return FALSE;
+    if (get_env("SECSOCK_RUNTIME_DIR", unix_dir, sizeof(unix_dir)))
+        snprintf(path, sizeof(path), "%s/" SECSOCK_CONTROL_FILE, unix_dir);
+    else if (get_env("XDG_RUNTIME_DIR", unix_dir, sizeof(unix_dir)))
+        snprintf(path, sizeof(path), "%s/secsock/" SECSOCK_CONTROL_FILE, unix_dir);
+    else if (get_env("HOME", unix_dir, sizeof(unix_dir)))
+        snprintf(path, sizeof(path), "%s/.cache/secsock/" SECSOCK_CONTROL_FILE, unix_dir);
+    else
+    {
+        n = GetEnvironmentVariableW(L"WINEHOMEDIR", home, ARRAY_SIZE(home));
+        if (!n || n >= ARRAY_SIZE(home) - 32 || wcsncmp(home, L"\\??\\", 4)) return NULL;
+        if (!(wpath = HeapAlloc(GetProcessHeap(), 0, (n + 32) * sizeof(WCHAR)))) return NULL;
+        swprintf(wpath, n + 32, L"\\\\?\\%s\\.cache\\secsock\\" SECSOCK_CONTROL_FILE_W, home + 4);
+        return wpath;
+    }
+    return dos_path(path);
 }
 
 static BOOL read_control_file(struct secsock_control_info *info)
 {
-    char dir[MAX_PATH], path[MAX_PATH + 16], text[SECSOCK_CONTROL_MAX + 1];
+    char text[SECSOCK_CONTROL_MAX + 1];
     WCHAR *wpath;
     HANDLE file;
     DWORD got = 0;
     BOOL ok;
 
-    if (!runtime_dir(dir, sizeof(dir))) return FALSE;
-    if (snprintf(path, sizeof(path), "%s/" SECSOCK_CONTROL_FILE, dir) >= (int)sizeof(path)) return FALSE;
-    if (!(wpath = dos_path(path))) return FALSE;
+    if (!(wpath = control_file_path())) return FALSE;
+    TRACE("control file %s\n", debugstr_w(wpath));
     file = CreateFileW(wpath, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
                        NULL, OPEN_EXISTING, 0, NULL);
     HeapFree(GetProcessHeap(), 0, wpath);

@@ -33,6 +33,7 @@
 #include "secsock/proto.h"
 
 #define SECSOCK_CONTROL_FILE   "control"
+#define SECSOCK_CONTROL_FILE_W L"control"
 #define SECSOCK_LOCK_FILE      "lock"
 #define SECSOCK_LOG_FILE       "secsockd.log"
 #define SECSOCK_CONTROL_HEADER "secsock-control 1"

@@ -7,7 +7,7 @@ FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=un
 EXTRA_DIST += tests/fuzz/run-fuzz.sh tests/fuzz/corpus $(addsuffix .c,$(FUZZ_TARGETS))
 TESTS += tests/fuzz/run-fuzz.sh
 if HAVE_LIBFUZZER
-check_DATA = $(FUZZ_TARGETS)
+check_DATA += $(FUZZ_TARGETS)
 CLEANFILES += $(FUZZ_TARGETS)
 tests/fuzz/fuzz_proto: $(top_srcdir)/tests/fuzz/fuzz_proto.c $(top_srcdir)/libs/secsock/proto.c
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^

@@ -1,0 +1,204 @@
+/* WSASetSocketSecurity: arguments, socket kinds, ordering rules. */
+#include "secsock_test.h"
+
+static void check_set_error(SOCKET s, const void *settings, ULONG len, int expect, int line)
+{
+    int ret;
+
+    WSASetLastError(0xdeadbeef);
+    ret = WSASetSocketSecurity(s, settings, len, NULL, NULL);
+    ok_(__FILE__, line)(ret == SOCKET_ERROR && WSAGetLastError() == expect,
+                        "got %d, error %d; expected error %d\n", ret, WSAGetLastError(), expect);
+}
+#define check_set_error(a, b, c, d) check_set_error(a, b, c, d, __LINE__)
+
+static void test_arguments(int family, int type)
+{
+    SOCKET_SECURITY_SETTINGS settings = { SOCKET_SECURITY_PROTOCOL_DEFAULT, 0 };
+    struct { SOCKET_SECURITY_SETTINGS_IPSEC ipsec; WCHAR strings[16]; } ip;
+    SOCKET s;
+    int ret;
+
+    winetest_push_context("af %d type %d", family, type);
+
+    s = socket(family, type, 0);
+    ret = WSASetSocketSecurity(s, NULL, 0, NULL, NULL);
+    ok(!ret, "NULL settings (defaults) failed: %d\n", WSAGetLastError());
+    closesocket(s);
+
+    s = socket(family, type, 0);
+    check_set_error(s, NULL, sizeof(settings), WSAEFAULT);  /* docs silent; our choice */
+    check_set_error(s, &settings, sizeof(settings) - 1, WSAEMSGSIZE);
+    check_set_error(s, &settings, 0, WSAEMSGSIZE);
+    settings.SecurityProtocol = SOCKET_SECURITY_PROTOCOL_INVALID;
+    check_set_error(s, &settings, sizeof(settings), WSAEINVAL);
+    settings.SecurityProtocol = 0x7fffffff;
+    check_set_error(s, &settings, sizeof(settings), WSAEINVAL);
+    settings.SecurityProtocol = SOCKET_SECURITY_PROTOCOL_DEFAULT;
+    settings.SecurityFlags = 0x4;
+    check_set_error(s, &settings, sizeof(settings), WSAEINVAL);
+    settings.SecurityFlags = SOCKET_SETTINGS_GUARANTEE_ENCRYPTION | SOCKET_SETTINGS_ALLOW_INSECURE;
+    check_set_error(s, &settings, sizeof(settings), WSAEINVAL);  /* docs silent; our choice */
+    /* Failed calls leave the socket unsecured: a good call still works. */
+    settings.SecurityFlags = SOCKET_SETTINGS_GUARANTEE_ENCRYPTION;
+    ret = WSASetSocketSecurity(s, &settings, sizeof(settings), NULL, NULL);
+    ok(!ret, "GUARANTEE_ENCRYPTION failed: %d\n", WSAGetLastError());
+    /* Once per socket. */
+    check_set_error(s, &settings, sizeof(settings), WSAEINVAL);  /* docs silent; our choice */
+    closesocket(s);
+
+    for (ULONG protocol = SOCKET_SECURITY_PROTOCOL_DEFAULT; protocol < SOCKET_SECURITY_PROTOCOL_INVALID; protocol++)
+    {
+        static const ULONG flags[] = { 0, SOCKET_SETTINGS_GUARANTEE_ENCRYPTION, SOCKET_SETTINGS_ALLOW_INSECURE };
+        for (int i = 0; i < 3; i++)
+        {
+            s = socket(family, type, 0);
+            settings.SecurityProtocol = protocol;
+            settings.SecurityFlags = flags[i];
+            ret = WSASetSocketSecurity(s, &settings, sizeof(settings), NULL, NULL);
+            ok(!ret, "protocol %lu flags %#lx failed: %d\n", protocol, flags[i], WSAGetLastError());
+            closesocket(s);
+        }
+    }
+
+    /* SOCKET_SECURITY_SETTINGS_IPSEC */
+    memset(&ip, 0, sizeof(ip));
+    ip.ipsec.SecurityProtocol = SOCKET_SECURITY_PROTOCOL_IPSEC;
+    ip.ipsec.SecurityFlags = SOCKET_SETTINGS_GUARANTEE_ENCRYPTION;
+    ip.ipsec.IpsecFlags = SOCKET_SETTINGS_IPSEC_SKIP_FILTER_INSTANTIATION;
+    s = socket(family, type, 0);
+    ret = WSASetSocketSecurity(s, (SOCKET_SECURITY_SETTINGS *)&ip, sizeof(ip.ipsec), NULL, NULL);
+    ok(!ret, "SOCKET_SECURITY_SETTINGS_IPSEC failed: %d\n", WSAGetLastError());
+    closesocket(s);
+    s = socket(family, type, 0);
+    check_set_error(s, &ip, 9, WSAEMSGSIZE);
+    check_set_error(s, &ip, sizeof(ip.ipsec) - 1, WSAEMSGSIZE);
+    ip.ipsec.IpsecFlags = 0x10;
+    check_set_error(s, &ip, sizeof(ip.ipsec), WSAEINVAL);
+    ip.ipsec.IpsecFlags = 0;
+    ip.ipsec.UserNameStringLen = 3;   /* odd: not UTF-16 */
+    check_set_error(s, &ip, sizeof(ip), WSAEINVAL);
+    ip.ipsec.UserNameStringLen = 8;
+    wcscpy(ip.ipsec.AllStrings, L"user");
+    check_set_error(s, &ip, offsetof(SOCKET_SECURITY_SETTINGS_IPSEC, AllStrings) + 6, WSAEMSGSIZE);  /* strings run past the buffer */
+    ret = WSASetSocketSecurity(s, (SOCKET_SECURITY_SETTINGS *)&ip, sizeof(ip.ipsec) + 8, NULL, NULL);
+    ok(!ret, "IPSEC settings with a user name failed: %d\n", WSAGetLastError());
+    closesocket(s);
+
+    winetest_pop_context();
+}
+
+static void test_not_a_socket(void)
+{
+    SOCKET_SECURITY_SETTINGS settings = { SOCKET_SECURITY_PROTOCOL_DEFAULT, 0 };
+    SOCKET s = socket(AF_INET, SOCK_STREAM, 0);
+
+    closesocket(s);
+    check_set_error(s, &settings, sizeof(settings), WSAENOTSOCK);
+    check_set_error((SOCKET)0xdead0, &settings, sizeof(settings), WSAENOTSOCK);
+}
+
+static void test_socket_kinds(void)
+{
+    SOCKET_SECURITY_SETTINGS settings = { SOCKET_SECURITY_PROTOCOL_DEFAULT, 0 };
+    SOCKET s = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+
+    if (s == INVALID_SOCKET)
+    {
+        skip("cannot create a raw socket (%d)\n", WSAGetLastError());
+        return;
+    }
+    check_set_error(s, &settings, sizeof(settings), WSAEINVAL);
+    closesocket(s);
+}
+
+static void test_ordering(int family)
+{
+    SOCKET_SECURITY_SETTINGS settings = { SOCKET_SECURITY_PROTOCOL_DEFAULT, SOCKET_SETTINGS_ALLOW_INSECURE };
+    SOCKADDR_STORAGE addr, any;
+    SOCKET l, s, a;
+    int len, any_len;
+
+    winetest_push_context("af %d", family);
+    l = listener(family, &addr, &len);
+    ok(l != INVALID_SOCKET, "no listener\n");
+
+    /* Connected TCP socket (both ends). */
+    s = socket(family, SOCK_STREAM, 0);
+    ok(!connect(s, (struct sockaddr *)&addr, len), "connect failed: %d\n", WSAGetLastError());
+    a = accept(l, NULL, NULL);
+    check_set_error(s, &settings, sizeof(settings), WSAEISCONN);
+    check_set_error(a, &settings, sizeof(settings), WSAEISCONN);
+    check_set_error(s, NULL, 0, WSAEISCONN);
+    closesocket(s);
+    closesocket(a);
+
+    /* Bound (and listening) sockets: settings come before bind. */
+    check_set_error(l, &settings, sizeof(settings), WSAEINVAL);  /* docs silent; our choice */
+    s = socket(family, SOCK_STREAM, 0);
+    any_len = loopback(family, &any, 0);
+    ok(!bind(s, (struct sockaddr *)&any, any_len), "bind failed: %d\n", WSAGetLastError());
+    check_set_error(s, &settings, sizeof(settings), WSAEINVAL);  /* docs silent; our choice */
+    closesocket(s);
+
+    /* Connected UDP socket. */
+    s = socket(family, SOCK_DGRAM, 0);
+    ok(!connect(s, (struct sockaddr *)&addr, len), "UDP connect failed: %d\n", WSAGetLastError());
+    check_set_error(s, &settings, sizeof(settings), WSAEISCONN);
+    closesocket(s);
+    closesocket(l);
+    winetest_pop_context();
+}
+
+static void test_exclusive_addr_use(void)
+{
+    SOCKET_SECURITY_SETTINGS settings = { SOCKET_SECURITY_PROTOCOL_DEFAULT, SOCKET_SETTINGS_ALLOW_INSECURE };
+    SOCKET s = socket(AF_INET, SOCK_STREAM, 0);
+    BOOL value = FALSE;
+    int len = sizeof(value), ret;
+
+    ret = getsockopt(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (char *)&value, &len);
+    ok(!ret && !value, "SO_EXCLUSIVEADDRUSE before: ret %d value %d\n", ret, value);
+    ret = WSASetSocketSecurity(s, &settings, sizeof(settings), NULL, NULL);
+    ok(!ret, "WSASetSocketSecurity failed: %d\n", WSAGetLastError());
+    len = sizeof(value);
+    ret = getsockopt(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, (char *)&value, &len);
+    ok(!ret && value, "SO_EXCLUSIVEADDRUSE after: ret %d value %d\n", ret, value);
+    closesocket(s);
+}
+
+static void test_overlapped(void)
+{
+    SOCKET_SECURITY_SETTINGS settings = { SOCKET_SECURITY_PROTOCOL_DEFAULT, SOCKET_SETTINGS_ALLOW_INSECURE };
+    WSAOVERLAPPED ovl;
+    SOCKET s = WSASocketW(AF_INET, SOCK_STREAM, IPPROTO_TCP, NULL, 0, WSA_FLAG_OVERLAPPED);
+    int ret;
+
+    memset(&ovl, 0, sizeof(ovl));
+    ovl.hEvent = WSACreateEvent();
+    ret = WSASetSocketSecurity(s, &settings, sizeof(settings), &ovl, NULL);
+    ok(!ret, "overlapped WSASetSocketSecurity failed: %d\n", WSAGetLastError());
+    ok(WaitForSingleObject(ovl.hEvent, 1000) == WAIT_OBJECT_0, "the event was not signalled\n");
+    WSACloseEvent(ovl.hEvent);
+    closesocket(s);
+}
+
+START_TEST(secsock_set)
+{
+    startup();
+    test_not_a_socket();
+    test_arguments(AF_INET, SOCK_STREAM);
+    test_arguments(AF_INET, SOCK_DGRAM);
+    test_socket_kinds();
+    test_ordering(AF_INET);
+    if (have_ipv6())
+    {
+        test_arguments(AF_INET6, SOCK_STREAM);
+        test_arguments(AF_INET6, SOCK_DGRAM);
+        test_ordering(AF_INET6);
+    }
+    else skip("no IPv6 loopback\n");
+    test_exclusive_addr_use();
+    test_overlapped();
+    WSACleanup();
+}
