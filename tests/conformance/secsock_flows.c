@@ -6,12 +6,6 @@
 
 static const char sample_request[] = "12345678", sample_reply[] = "91011121314";
 
-static void check_refused(int ret, int line)
-{
-    ok_(__FILE__, line)(ret == SOCKET_ERROR && WSAGetLastError() == WSAECONNREFUSED,
-                        "got %d, error %d; expected WSAECONNREFUSED\n", ret, WSAGetLastError());
-}
-#define check_refused(ret) check_refused(ret, __LINE__)
 
 /* Nothing reached a plain listener. */
 static void check_no_connection(SOCKET l, int line)
@@ -52,13 +46,13 @@ static void test_client_refused(int family, ULONG flags)
     t = make_target(spn, (ULONG)wcslen(spn), &tlen, 0);
     ok(!WSASetSocketPeerTargetName(s, t, tlen, NULL, NULL), "target name failed: %d\n", WSAGetLastError());
     free(t);
-    check_refused(WSAConnect(s, (struct sockaddr *)&addr, len, NULL, NULL, NULL, NULL));
+    check_error(WSAConnect(s, (struct sockaddr *)&addr, len, NULL, NULL, NULL, NULL), WSAECONNREFUSED);
     closesocket(s);
 
     /* connect, non-blocking: refused at once, not WSAEWOULDBLOCK. */
     s = secured_socket(family, SOCK_STREAM, flags);
     set_blocking(s, 0);
-    check_refused(connect(s, (struct sockaddr *)&addr, len));
+    check_error(connect(s, (struct sockaddr *)&addr, len), WSAECONNREFUSED);
     closesocket(s);
 
     /* ConnectEx with a send buffer: nothing of it is sent. */
@@ -205,7 +199,7 @@ static void test_server_secured(int family, ULONG flags)
 
     /* A clear client cannot connect, and nothing reaches the program. */
     c = socket(family, SOCK_STREAM, 0);
-    check_refused(connect(c, (struct sockaddr *)&bound, blen));
+    check_error(connect(c, (struct sockaddr *)&bound, blen), WSAECONNREFUSED);
     closesocket(c);
     FD_ZERO(&set);
     FD_SET(l, &set);
@@ -313,12 +307,12 @@ static void test_udp(int family)
     set_blocking(receiver, 0);
 
     s = secured_socket(family, SOCK_DGRAM, SOCKET_SETTINGS_GUARANTEE_ENCRYPTION);
-    check_refused(sendto(s, "secret", 6, 0, (struct sockaddr *)&addr, len));
-    check_refused(WSASendTo(s, &wsabuf, 1, &bytes, 0, (struct sockaddr *)&addr, len, NULL, NULL));
-    check_refused(connect(s, (struct sockaddr *)&addr, len));
+    check_error(sendto(s, "secret", 6, 0, (struct sockaddr *)&addr, len), WSAECONNREFUSED);
+    check_error(WSASendTo(s, &wsabuf, 1, &bytes, 0, (struct sockaddr *)&addr, len, NULL, NULL), WSAECONNREFUSED);
+    check_error(connect(s, (struct sockaddr *)&addr, len), WSAECONNREFUSED);
     closesocket(s);
     s = secured_socket(family, SOCK_DGRAM, 0);
-    check_refused(sendto(s, "secret", 6, 0, (struct sockaddr *)&addr, len));
+    check_error(sendto(s, "secret", 6, 0, (struct sockaddr *)&addr, len), WSAECONNREFUSED);
     closesocket(s);
     Sleep(100);
     ret = recv(receiver, buf, sizeof(buf), 0);

@@ -1,17 +1,6 @@
 /* WSAQuerySocketSecurity: the size probe, templates, TCP and UDP. */
 #include "secsock_test.h"
 
-static void check_query_error(SOCKET s, const SOCKET_SECURITY_QUERY_TEMPLATE *tmpl, ULONG tmpl_len,
-                              SOCKET_SECURITY_QUERY_INFO *info, ULONG *info_len, int expect, int line)
-{
-    int ret;
-
-    WSASetLastError(0xdeadbeef);
-    ret = WSAQuerySocketSecurity(s, tmpl, tmpl_len, info, info_len, NULL, NULL);
-    ok_(__FILE__, line)(ret == SOCKET_ERROR && WSAGetLastError() == expect,
-                        "got %d, error %d; expected error %d\n", ret, WSAGetLastError(), expect);
-}
-#define check_query_error(a, b, c, d, e, f) check_query_error(a, b, c, d, e, f, __LINE__)
 
 /* A connected pair; client secured with flags (or not secured when flags is -1). */
 static void connected_pair(int family, LONG flags, SOCKET *client, SOCKET *server)
@@ -41,10 +30,10 @@ static void test_tcp(int family)
 
     /* QueryTcpSocketSecurity, the Microsoft sample: probe, then query. */
     len = 0;
-    check_query_error(client, NULL, 0, NULL, &len, WSAEFAULT);
+    check_error(WSAQuerySocketSecurity(client, NULL, 0, NULL, &len, NULL, NULL), WSAEFAULT);
     ok(len == sizeof(SOCKET_SECURITY_QUERY_INFO), "probe: len %lu\n", len);
     len = sizeof(SOCKET_SECURITY_QUERY_INFO) - 1;
-    check_query_error(client, NULL, 0, (SOCKET_SECURITY_QUERY_INFO *)&info, &len, WSAEFAULT);
+    check_error(WSAQuerySocketSecurity(client, NULL, 0, (SOCKET_SECURITY_QUERY_INFO *)&info, &len, NULL, NULL), WSAEFAULT);
     ok(len == sizeof(SOCKET_SECURITY_QUERY_INFO), "short buffer: len %lu\n", len);
     memset(&info, 0xcc, sizeof(info));
     len = sizeof(SOCKET_SECURITY_QUERY_INFO);
@@ -68,18 +57,17 @@ static void test_tcp(int family)
     tmpl.PeerTokenAccessMask = TOKEN_QUERY;
     ret = WSAQuerySocketSecurity(client, &tmpl, sizeof(tmpl), (SOCKET_SECURITY_QUERY_INFO *)&info, &len, NULL, NULL);
     ok(!ret && !info.PeerApplicationAccessTokenHandle, "no token for a clear connection: ret %d\n", ret);
-    check_query_error(client, &tmpl, sizeof(tmpl) - 1, (SOCKET_SECURITY_QUERY_INFO *)&info, &len, WSAEMSGSIZE);
+    check_error(WSAQuerySocketSecurity(client, &tmpl, sizeof(tmpl) - 1, (SOCKET_SECURITY_QUERY_INFO *)&info, &len, NULL, NULL), WSAEMSGSIZE);
     tmpl.SecurityProtocol = SOCKET_SECURITY_PROTOCOL_INVALID;
-    check_query_error(client, &tmpl, sizeof(tmpl), (SOCKET_SECURITY_QUERY_INFO *)&info, &len, WSAEINVAL);
-    check_query_error(client, NULL, 0, (SOCKET_SECURITY_QUERY_INFO *)&info, NULL, WSAEFAULT);
+    check_error(WSAQuerySocketSecurity(client, &tmpl, sizeof(tmpl), (SOCKET_SECURITY_QUERY_INFO *)&info, &len, NULL, NULL), WSAEINVAL);
+    check_error(WSAQuerySocketSecurity(client, NULL, 0, (SOCKET_SECURITY_QUERY_INFO *)&info, NULL, NULL, NULL), WSAEFAULT);
 
     /* The IPSEC2 template asks for the larger info struct. */
     memset(&tmpl2, 0, sizeof(tmpl2));
     tmpl2.SecurityProtocol = SOCKET_SECURITY_PROTOCOL_IPSEC2;
     tmpl2.FieldMask = SOCKET_QUERY_IPSEC2_FIELD_MASK_MM_SA_ID | SOCKET_QUERY_IPSEC2_FIELD_MASK_QM_SA_ID;
     len = sizeof(SOCKET_SECURITY_QUERY_INFO);
-    check_query_error(client, (SOCKET_SECURITY_QUERY_TEMPLATE *)&tmpl2, sizeof(tmpl2),
-                      (SOCKET_SECURITY_QUERY_INFO *)&info, &len, WSAEFAULT);
+    check_error(WSAQuerySocketSecurity(client, (SOCKET_SECURITY_QUERY_TEMPLATE *)&tmpl2, sizeof(tmpl2), (SOCKET_SECURITY_QUERY_INFO *)&info, &len, NULL, NULL), WSAEFAULT);
     ok(len == sizeof(SOCKET_SECURITY_QUERY_INFO_IPSEC2), "IPSEC2 probe: len %lu\n", len);
     ret = WSAQuerySocketSecurity(client, (SOCKET_SECURITY_QUERY_TEMPLATE *)&tmpl2, sizeof(tmpl2),
                                  (SOCKET_SECURITY_QUERY_INFO *)&info, &len, NULL, NULL);
@@ -121,7 +109,7 @@ static void test_tcp(int family)
     /* Not connected yet. */
     s = secured_socket(family, SOCK_STREAM, 0);
     len = sizeof(info);
-    check_query_error(s, NULL, 0, (SOCKET_SECURITY_QUERY_INFO *)&info, &len, WSAENOTCONN);  /* docs silent; our choice */
+    check_error(WSAQuerySocketSecurity(s, NULL, 0, (SOCKET_SECURITY_QUERY_INFO *)&info, &len, NULL, NULL), WSAENOTCONN);  /* docs silent; our choice */
     closesocket(s);
     winetest_pop_context();
 }
@@ -136,15 +124,15 @@ static void test_udp(int family)
 
     winetest_push_context("udp af %d", family);
     len = sizeof(info);
-    check_query_error(s, NULL, 0, &info, &len, WSAEMSGSIZE);
+    check_error(WSAQuerySocketSecurity(s, NULL, 0, &info, &len, NULL, NULL), WSAEMSGSIZE);
     memset(&tmpl, 0, sizeof(tmpl));
-    check_query_error(s, &tmpl, sizeof(tmpl) - 4, &info, &len, WSAEMSGSIZE);
-    check_query_error(s, &tmpl, sizeof(tmpl), &info, &len, WSAEINVAL);  /* no peer address */
+    check_error(WSAQuerySocketSecurity(s, &tmpl, sizeof(tmpl) - 4, &info, &len, NULL, NULL), WSAEMSGSIZE);
+    check_error(WSAQuerySocketSecurity(s, &tmpl, sizeof(tmpl), &info, &len, NULL, NULL), WSAEINVAL);  /* no peer address */
     loopback(family, &tmpl.PeerAddress, 0);
-    check_query_error(s, &tmpl, sizeof(tmpl), &info, &len, WSAEINVAL);  /* no port */
+    check_error(WSAQuerySocketSecurity(s, &tmpl, sizeof(tmpl), &info, &len, NULL, NULL), WSAEINVAL);  /* no port */
     loopback(family, &tmpl.PeerAddress, 9);
     len = 0;
-    check_query_error(s, &tmpl, sizeof(tmpl), NULL, &len, WSAEMSGSIZE);
+    check_error(WSAQuerySocketSecurity(s, &tmpl, sizeof(tmpl), NULL, &len, NULL, NULL), WSAEMSGSIZE);
     ok(len == sizeof(info), "UDP probe: len %lu\n", len);
     ret = WSAQuerySocketSecurity(s, &tmpl, sizeof(tmpl), &info, &len, NULL, NULL);
     ok(!ret && !info.Flags, "UDP query: ret %d error %d flags %#lx\n", ret, WSAGetLastError(), info.Flags);
@@ -159,20 +147,13 @@ static void test_not_a_socket(void)
     SOCKET s = socket(AF_INET, SOCK_STREAM, 0);
 
     closesocket(s);
-    check_query_error(s, NULL, 0, &info, &len, WSAENOTSOCK);
+    check_error(WSAQuerySocketSecurity(s, NULL, 0, &info, &len, NULL, NULL), WSAENOTSOCK);
 }
 
 START_TEST(secsock_query)
 {
     startup();
     test_not_a_socket();
-    test_tcp(AF_INET);
-    test_udp(AF_INET);
-    if (have_ipv6())
-    {
-        test_tcp(AF_INET6);
-        test_udp(AF_INET6);
-    }
-    else skip("no IPv6 loopback\n");
+    for_each_family(test_tcp, test_udp);
     WSACleanup();
 }

@@ -1,16 +1,6 @@
 /* WSASetSocketSecurity: arguments, socket kinds, ordering rules. */
 #include "secsock_test.h"
 
-static void check_set_error(SOCKET s, const void *settings, ULONG len, int expect, int line)
-{
-    int ret;
-
-    WSASetLastError(0xdeadbeef);
-    ret = WSASetSocketSecurity(s, settings, len, NULL, NULL);
-    ok_(__FILE__, line)(ret == SOCKET_ERROR && WSAGetLastError() == expect,
-                        "got %d, error %d; expected error %d\n", ret, WSAGetLastError(), expect);
-}
-#define check_set_error(a, b, c, d) check_set_error(a, b, c, d, __LINE__)
 
 static void test_arguments(int family, int type)
 {
@@ -27,24 +17,24 @@ static void test_arguments(int family, int type)
     closesocket(s);
 
     s = socket(family, type, 0);
-    check_set_error(s, NULL, sizeof(settings), WSAEFAULT);  /* docs silent; our choice */
-    check_set_error(s, &settings, sizeof(settings) - 1, WSAEMSGSIZE);
-    check_set_error(s, &settings, 0, WSAEMSGSIZE);
+    check_error(WSASetSocketSecurity(s, NULL, sizeof(settings), NULL, NULL), WSAEFAULT);  /* docs silent; our choice */
+    check_error(WSASetSocketSecurity(s, &settings, sizeof(settings) - 1, NULL, NULL), WSAEMSGSIZE);
+    check_error(WSASetSocketSecurity(s, &settings, 0, NULL, NULL), WSAEMSGSIZE);
     settings.SecurityProtocol = SOCKET_SECURITY_PROTOCOL_INVALID;
-    check_set_error(s, &settings, sizeof(settings), WSAEINVAL);
+    check_error(WSASetSocketSecurity(s, &settings, sizeof(settings), NULL, NULL), WSAEINVAL);
     settings.SecurityProtocol = 0x7fffffff;
-    check_set_error(s, &settings, sizeof(settings), WSAEINVAL);
+    check_error(WSASetSocketSecurity(s, &settings, sizeof(settings), NULL, NULL), WSAEINVAL);
     settings.SecurityProtocol = SOCKET_SECURITY_PROTOCOL_DEFAULT;
     settings.SecurityFlags = 0x4;
-    check_set_error(s, &settings, sizeof(settings), WSAEINVAL);
+    check_error(WSASetSocketSecurity(s, &settings, sizeof(settings), NULL, NULL), WSAEINVAL);
     settings.SecurityFlags = SOCKET_SETTINGS_GUARANTEE_ENCRYPTION | SOCKET_SETTINGS_ALLOW_INSECURE;
-    check_set_error(s, &settings, sizeof(settings), WSAEINVAL);  /* docs silent; our choice */
+    check_error(WSASetSocketSecurity(s, &settings, sizeof(settings), NULL, NULL), WSAEINVAL);  /* docs silent; our choice */
     /* Failed calls leave the socket unsecured: a good call still works. */
     settings.SecurityFlags = SOCKET_SETTINGS_GUARANTEE_ENCRYPTION;
     ret = WSASetSocketSecurity(s, &settings, sizeof(settings), NULL, NULL);
     ok(!ret, "GUARANTEE_ENCRYPTION failed: %d\n", WSAGetLastError());
     /* Once per socket. */
-    check_set_error(s, &settings, sizeof(settings), WSAEINVAL);  /* docs silent; our choice */
+    check_error(WSASetSocketSecurity(s, &settings, sizeof(settings), NULL, NULL), WSAEINVAL);  /* docs silent; our choice */
     closesocket(s);
 
     for (ULONG protocol = SOCKET_SECURITY_PROTOCOL_DEFAULT; protocol < SOCKET_SECURITY_PROTOCOL_INVALID; protocol++)
@@ -71,16 +61,16 @@ static void test_arguments(int family, int type)
     ok(!ret, "SOCKET_SECURITY_SETTINGS_IPSEC failed: %d\n", WSAGetLastError());
     closesocket(s);
     s = socket(family, type, 0);
-    check_set_error(s, &ip, 9, WSAEMSGSIZE);
-    check_set_error(s, &ip, sizeof(ip.ipsec) - 1, WSAEMSGSIZE);
+    check_error(WSASetSocketSecurity(s, (SOCKET_SECURITY_SETTINGS *)&ip, 9, NULL, NULL), WSAEMSGSIZE);
+    check_error(WSASetSocketSecurity(s, (SOCKET_SECURITY_SETTINGS *)&ip, sizeof(ip.ipsec) - 1, NULL, NULL), WSAEMSGSIZE);
     ip.ipsec.IpsecFlags = 0x10;
-    check_set_error(s, &ip, sizeof(ip.ipsec), WSAEINVAL);
+    check_error(WSASetSocketSecurity(s, (SOCKET_SECURITY_SETTINGS *)&ip, sizeof(ip.ipsec), NULL, NULL), WSAEINVAL);
     ip.ipsec.IpsecFlags = 0;
     ip.ipsec.UserNameStringLen = 3;   /* odd: not UTF-16 */
-    check_set_error(s, &ip, sizeof(ip), WSAEINVAL);
+    check_error(WSASetSocketSecurity(s, (SOCKET_SECURITY_SETTINGS *)&ip, sizeof(ip), NULL, NULL), WSAEINVAL);
     ip.ipsec.UserNameStringLen = 8;
     wcscpy(ip.ipsec.AllStrings, L"user");
-    check_set_error(s, &ip, offsetof(SOCKET_SECURITY_SETTINGS_IPSEC, AllStrings) + 6, WSAEMSGSIZE);  /* strings run past the buffer */
+    check_error(WSASetSocketSecurity(s, (SOCKET_SECURITY_SETTINGS *)&ip, offsetof(SOCKET_SECURITY_SETTINGS_IPSEC, AllStrings) + 6, NULL, NULL), WSAEMSGSIZE);  /* strings run past the buffer */
     ret = WSASetSocketSecurity(s, (SOCKET_SECURITY_SETTINGS *)&ip, sizeof(ip.ipsec) + 8, NULL, NULL);
     ok(!ret, "IPSEC settings with a user name failed: %d\n", WSAGetLastError());
     closesocket(s);
@@ -94,8 +84,8 @@ static void test_not_a_socket(void)
     SOCKET s = socket(AF_INET, SOCK_STREAM, 0);
 
     closesocket(s);
-    check_set_error(s, &settings, sizeof(settings), WSAENOTSOCK);
-    check_set_error((SOCKET)0xdead0, &settings, sizeof(settings), WSAENOTSOCK);
+    check_error(WSASetSocketSecurity(s, &settings, sizeof(settings), NULL, NULL), WSAENOTSOCK);
+    check_error(WSASetSocketSecurity((SOCKET)0xdead0, &settings, sizeof(settings), NULL, NULL), WSAENOTSOCK);
 }
 
 static void test_socket_kinds(void)
@@ -108,7 +98,7 @@ static void test_socket_kinds(void)
         skip("cannot create a raw socket (%d)\n", WSAGetLastError());
         return;
     }
-    check_set_error(s, &settings, sizeof(settings), WSAEINVAL);
+    check_error(WSASetSocketSecurity(s, &settings, sizeof(settings), NULL, NULL), WSAEINVAL);
     closesocket(s);
 }
 
@@ -127,24 +117,24 @@ static void test_ordering(int family)
     s = socket(family, SOCK_STREAM, 0);
     ok(!connect(s, (struct sockaddr *)&addr, len), "connect failed: %d\n", WSAGetLastError());
     a = accept(l, NULL, NULL);
-    check_set_error(s, &settings, sizeof(settings), WSAEISCONN);
-    check_set_error(a, &settings, sizeof(settings), WSAEISCONN);
-    check_set_error(s, NULL, 0, WSAEISCONN);
+    check_error(WSASetSocketSecurity(s, &settings, sizeof(settings), NULL, NULL), WSAEISCONN);
+    check_error(WSASetSocketSecurity(a, &settings, sizeof(settings), NULL, NULL), WSAEISCONN);
+    check_error(WSASetSocketSecurity(s, NULL, 0, NULL, NULL), WSAEISCONN);
     closesocket(s);
     closesocket(a);
 
     /* Bound (and listening) sockets: settings come before bind. */
-    check_set_error(l, &settings, sizeof(settings), WSAEINVAL);  /* docs silent; our choice */
+    check_error(WSASetSocketSecurity(l, &settings, sizeof(settings), NULL, NULL), WSAEINVAL);  /* docs silent; our choice */
     s = socket(family, SOCK_STREAM, 0);
     any_len = loopback(family, &any, 0);
     ok(!bind(s, (struct sockaddr *)&any, any_len), "bind failed: %d\n", WSAGetLastError());
-    check_set_error(s, &settings, sizeof(settings), WSAEINVAL);  /* docs silent; our choice */
+    check_error(WSASetSocketSecurity(s, &settings, sizeof(settings), NULL, NULL), WSAEINVAL);  /* docs silent; our choice */
     closesocket(s);
 
     /* Connected UDP socket. */
     s = socket(family, SOCK_DGRAM, 0);
     ok(!connect(s, (struct sockaddr *)&addr, len), "UDP connect failed: %d\n", WSAGetLastError());
-    check_set_error(s, &settings, sizeof(settings), WSAEISCONN);
+    check_error(WSASetSocketSecurity(s, &settings, sizeof(settings), NULL, NULL), WSAEISCONN);
     closesocket(s);
     closesocket(l);
     winetest_pop_context();

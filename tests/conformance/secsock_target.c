@@ -1,27 +1,7 @@
 /* WSASetSocketPeerTargetName and WSADeleteSocketPeerTargetName. */
 #include "secsock_test.h"
 
-static void check_target_error(SOCKET s, const SOCKET_PEER_TARGET_NAME *t, ULONG len, int expect, int line)
-{
-    int ret;
 
-    WSASetLastError(0xdeadbeef);
-    ret = WSASetSocketPeerTargetName(s, t, len, NULL, NULL);
-    ok_(__FILE__, line)(ret == SOCKET_ERROR && WSAGetLastError() == expect,
-                        "got %d, error %d; expected error %d\n", ret, WSAGetLastError(), expect);
-}
-#define check_target_error(a, b, c, d) check_target_error(a, b, c, d, __LINE__)
-
-static void check_delete_error(SOCKET s, const void *addr, ULONG len, int expect, int line)
-{
-    int ret;
-
-    WSASetLastError(0xdeadbeef);
-    ret = WSADeleteSocketPeerTargetName(s, addr, len, NULL, NULL);
-    ok_(__FILE__, line)(ret == SOCKET_ERROR && WSAGetLastError() == expect,
-                        "got %d, error %d; expected error %d\n", ret, WSAGetLastError(), expect);
-}
-#define check_delete_error(a, b, c, d) check_delete_error(a, b, c, d, __LINE__)
 
 static void test_tcp(int family)
 {
@@ -49,25 +29,25 @@ static void test_tcp(int family)
     ret = WSASetSocketPeerTargetName(s, t, len, NULL, NULL);
     ok(!ret, "second call failed: %d\n", WSAGetLastError());
 
-    check_target_error(s, NULL, len, WSAEFAULT);
-    check_target_error(s, t, offsetof(SOCKET_PEER_TARGET_NAME, AllStrings) - 1, WSAEMSGSIZE);
-    check_target_error(s, t, 0, WSAEMSGSIZE);
+    check_error(WSASetSocketPeerTargetName(s, NULL, len, NULL, NULL), WSAEFAULT);
+    check_error(WSASetSocketPeerTargetName(s, t, offsetof(SOCKET_PEER_TARGET_NAME, AllStrings) - 1, NULL, NULL), WSAEMSGSIZE);
+    check_error(WSASetSocketPeerTargetName(s, t, 0, NULL, NULL), WSAEMSGSIZE);
     t->PeerTargetNameStringLen = 200;
-    check_target_error(s, t, len, WSAEMSGSIZE);
+    check_error(WSASetSocketPeerTargetName(s, t, len, NULL, NULL), WSAEMSGSIZE);
     t->PeerTargetNameStringLen = 0;
-    check_target_error(s, t, len, WSAEINVAL);
+    check_error(WSASetSocketPeerTargetName(s, t, len, NULL, NULL), WSAEINVAL);
     t->PeerTargetNameStringLen = (ULONG)wcslen(spn);
     t->SecurityProtocol = SOCKET_SECURITY_PROTOCOL_INVALID;
-    check_target_error(s, t, len, WSAEINVAL);
+    check_error(WSASetSocketPeerTargetName(s, t, len, NULL, NULL), WSAEINVAL);
     t->SecurityProtocol = SOCKET_SECURITY_PROTOCOL_DEFAULT;
     t->PeerAddress.ss_family = 6;  /* AF_IPX */
-    check_target_error(s, t, len, WSAEAFNOSUPPORT);
+    check_error(WSASetSocketPeerTargetName(s, t, len, NULL, NULL), WSAEAFNOSUPPORT);
     free(t);
     {
         WCHAR *big = calloc(1100, sizeof(WCHAR));
         for (int i = 0; i < 1025; i++) big[i] = 'a';
         t = make_target(big, 1025, &len, 0);
-        check_target_error(s, t, len, WSAEINVAL);  /* over 1024 characters: our limit */
+        check_error(WSASetSocketPeerTargetName(s, t, len, NULL, NULL), WSAEINVAL);  /* over 1024 characters: our limit */
         free(t);
         free(big);
     }
@@ -85,7 +65,7 @@ static void test_tcp(int family)
     s = socket(family, SOCK_STREAM, 0);
     ok(!connect(s, (struct sockaddr *)&addr, alen), "connect failed: %d\n", WSAGetLastError());
     a = accept(l, NULL, NULL);
-    check_target_error(s, t, len, WSAEISCONN);
+    check_error(WSASetSocketPeerTargetName(s, t, len, NULL, NULL), WSAEISCONN);
     /* Deleting on a connected socket is allowed (no WSAEISCONN documented). */
     ret = WSADeleteSocketPeerTargetName(s, (struct sockaddr *)&addr, alen, NULL, NULL);
     ok(!ret, "delete on a connected socket: %d\n", WSAGetLastError());
@@ -107,12 +87,12 @@ static void test_udp(int family)
 
     winetest_push_context("udp af %d", family);
     t = make_target(spn, (ULONG)wcslen(spn), &len, 0);
-    check_target_error(s, t, len, WSAEINVAL);  /* no peer address */
+    check_error(WSASetSocketPeerTargetName(s, t, len, NULL, NULL), WSAEINVAL);  /* no peer address */
     loopback(family, &t->PeerAddress, 0);
     ((struct sockaddr_in *)&t->PeerAddress)->sin_port = 0;
     if (family == AF_INET) ((struct sockaddr_in *)&t->PeerAddress)->sin_addr.s_addr = 0;
     else memset(&((struct sockaddr_in6 *)&t->PeerAddress)->sin6_addr, 0, 16);
-    check_target_error(s, t, len, WSAEINVAL);  /* IP and port zero */
+    check_error(WSASetSocketPeerTargetName(s, t, len, NULL, NULL), WSAEINVAL);  /* IP and port zero */
     plen = loopback(family, &t->PeerAddress, 5000);
     ret = WSASetSocketPeerTargetName(s, t, len, NULL, NULL);
     ok(!ret, "UDP peer 1: %d\n", WSAGetLastError());
@@ -125,11 +105,11 @@ static void test_udp(int family)
     ok(!ret, "delete: %d\n", WSAGetLastError());
     ret = WSADeleteSocketPeerTargetName(s, (struct sockaddr *)&peer, plen, NULL, NULL);
     ok(!ret, "delete again: %d\n", WSAGetLastError());  /* docs silent; our choice */
-    check_delete_error(s, NULL, plen, WSAEFAULT);
-    check_delete_error(s, &peer, family == AF_INET ? 15 : 27, WSAEMSGSIZE);
-    check_delete_error(s, &peer, 1, WSAEMSGSIZE);
+    check_error(WSADeleteSocketPeerTargetName(s, (const struct sockaddr *)(NULL), plen, NULL, NULL), WSAEFAULT);
+    check_error(WSADeleteSocketPeerTargetName(s, (const struct sockaddr *)(&peer), family == AF_INET ? 15 : 27, NULL, NULL), WSAEMSGSIZE);
+    check_error(WSADeleteSocketPeerTargetName(s, (const struct sockaddr *)(&peer), 1, NULL, NULL), WSAEMSGSIZE);
     peer.ss_family = 6;
-    check_delete_error(s, &peer, sizeof(peer), WSAEAFNOSUPPORT);
+    check_error(WSADeleteSocketPeerTargetName(s, (const struct sockaddr *)(&peer), sizeof(peer), NULL, NULL), WSAEAFNOSUPPORT);
     closesocket(s);
     free(t);
     winetest_pop_context();
@@ -145,8 +125,8 @@ static void test_not_a_socket(void)
 
     closesocket(s);
     t = make_target(L"host/x", 6, &len, 0);
-    check_target_error(s, t, len, WSAENOTSOCK);
-    check_delete_error(s, &addr, alen, WSAENOTSOCK);
+    check_error(WSASetSocketPeerTargetName(s, t, len, NULL, NULL), WSAENOTSOCK);
+    check_error(WSADeleteSocketPeerTargetName(s, (const struct sockaddr *)(&addr), alen, NULL, NULL), WSAENOTSOCK);
     free(t);
 }
 
@@ -154,13 +134,6 @@ START_TEST(secsock_target)
 {
     startup();
     test_not_a_socket();
-    test_tcp(AF_INET);
-    test_udp(AF_INET);
-    if (have_ipv6())
-    {
-        test_tcp(AF_INET6);
-        test_udp(AF_INET6);
-    }
-    else skip("no IPv6 loopback\n");
+    for_each_family(test_tcp, test_udp);
     WSACleanup();
 }

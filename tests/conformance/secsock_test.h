@@ -102,6 +102,32 @@ static SOCKET_PEER_TARGET_NAME *make_target(const WCHAR *name, ULONG string_len,
     return t;
 }
 
+/* call must fail with SOCKET_ERROR and the Windows error expect. */
+#define check_error(call, expect) \
+    do { \
+        int ret_; \
+        WSASetLastError(0xdeadbeef); \
+        ret_ = (call); \
+        ok(ret_ == SOCKET_ERROR && WSAGetLastError() == (expect), "%s: got %d, error %d; expected error %d\n", \
+           #call, ret_, WSAGetLastError(), (expect)); \
+    } while (0)
+
+/* Runs the TCP and UDP tests of a program for IPv4, and IPv6 when there is an IPv6 loopback. */
+static void for_each_family(void (*tcp)(int family), void (*udp)(int family))
+{
+    for (int i = 0; i < 2; i++)
+    {
+        int family = i ? AF_INET6 : AF_INET;
+        if (family == AF_INET6 && !have_ipv6())
+        {
+            skip("no IPv6 loopback\n");
+            continue;
+        }
+        tcp(family);
+        udp(family);
+    }
+}
+
 static void startup(void)
 {
     WSADATA data;
