@@ -7,3 +7,5 @@ programs_secsockctl_secsockctl_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DPKGLIBDIR='"$(pkglibdir)"' -DBINDIR='"$(bindir)"' \
 	-DWINE64='"$(WINE64)"' -DWINESERVER='"$(WINESERVER)"'
 programs_secsockctl_secsockctl_LDADD = libs/secsock/libsecsock.a
+# The paths above are compiled in: a new configure (another --prefix) must rebuild.
+programs/secsockctl/secsockctl-main.$(OBJEXT): Makefile

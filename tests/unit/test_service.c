@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "secsock/client.h"
 #include "secsock/settings.h"
@@ -241,6 +242,45 @@ START_TEST(bind_lease)
 }
 END_TEST
 
+/* Another local user who somehow holds the secret is still turned away:
+ * the service checks the connecting socket's uid.  Needs root to become
+ * that other user. */
+START_TEST(other_user_rejected)
+{
+    struct secsock_control_info info;
+    char why[256];
+    pid_t pid;
+    int status;
+
+    ck_assert_int_eq(secsock_client_read_control(dir, &info, why, sizeof(why)), 0);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (!pid)
+    {
+        struct secsock_msg hello, reply;
+        struct sockaddr_in sin;
+        struct timeval tv = { 5, 0 };
+        int fd;
+
+        if (setgid(65534) || setuid(65534)) _exit(2);
+        fd = socket(AF_INET, SOCK_STREAM, 0);
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        memset(&sin, 0, sizeof(sin));
+        sin.sin_family = AF_INET;
+        sin.sin_port = htons(info.port);
+        sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (connect(fd, (struct sockaddr *)&sin, sizeof(sin))) _exit(3);
+        memset(&hello, 0, sizeof(hello));
+        hello.type = SECSOCK_MSG_HELLO;
+        memcpy(hello.u.hello.secret, info.secret, sizeof(info.secret));
+        /* Admitted: exit 0 (a failure of the test); turned away: exit 1. */
+        _exit(secsock_client_call(fd, &hello, &reply, why, sizeof(why)) ? 1 : 0);
+    }
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1, "another uid was admitted (status %d)", status);
+}
+END_TEST
+
 Suite *service_suite(void)
 {
     Suite *s = suite_create("service");
@@ -252,6 +292,8 @@ Suite *service_suite(void)
     tcase_add_test(tc, wrong_secret_and_garbage);
     tcase_add_test(tc, connect_verdicts);
     tcase_add_test(tc, bind_lease);
+    if (!geteuid()) tcase_add_test(tc, other_user_rejected);
+    else fprintf(stderr, "service: other_user_rejected needs root to switch users; not run\n");
     suite_add_tcase(s, tc);
     return s;
 }
