@@ -4,5 +4,7 @@ libs_secsock_libsecsock_a_SOURCES = \
 	libs/secsock/proto.c \
 	libs/secsock/runtime.c \
 	libs/secsock/settings.c \
-	libs/secsock/client_posix.c
+	libs/secsock/client_posix.c \
+	libs/secsock/tls_relay.c \
+	libs/secsock/tls_identity.c
 EXTRA_DIST += include/secsock/messages.def

@@ -9,4 +9,5 @@ Suite *policy_suite(void);
 Suite *peer_uid_suite(void);
 Suite *user_reg_suite(void);
 Suite *service_suite(void);
+Suite *tls_suite(void);
 #endif
