@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # Fail-closed proof with an in-path byte recorder: secured Wine programs
 # (programs/secdemo) against a plain Linux TCP server that records every
 # byte it receives, and a plain client against a secured Wine server.
@@ -18,7 +18,7 @@ for f in "$secsockctl" "$top_builddir/server/secsockd" "$secdemo" "$recorder" "$
 done
 
 work=$(mktemp -d)
-export WINEPREFIX="$work/prefix" SECSOCK_RUNTIME_DIR="$work/run" WINEDEBUG=-all
+export WINEPREFIX="$work/prefix" SECSOCK_RUNTIME_DIR="$work/run" SECSOCK_CONFIG_DIR="$work/config" WINEDEBUG=-all
 export WINEDLLOVERRIDES="mscoree,mshtml=" SECSOCKD="$top_builddir/server/secsockd"
 cleanup() {
   "$secsockctl" stop >/dev/null 2>&1 || true
