@@ -8,5 +8,8 @@ server_secsockd_SOURCES = \
 	server/policy.c server/policy.h \
 	server/lease.c server/lease.h \
 	server/peer_uid.c server/peer_uid.h \
+	server/trust.c server/trust.h \
+	server/relay_conn.c server/relay_conn.h \
 	server/log.c server/log.h
-server_secsockd_LDADD = libs/secsock/libsecsock.a
+server_secsockd_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS)
+server_secsockd_LDADD = libs/secsock/libsecsock.a $(GNUTLS_LIBS)

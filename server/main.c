@@ -18,6 +18,8 @@
 #include "runtime_dir.h"
 #include "secsock/client.h"
 #include "service.h"
+#include "trust.h"
+#include "secsock/tls_identity.h"
 
 static volatile int stop_requested;
 
@@ -62,6 +64,35 @@ static int take_lock(const char *dir, int *already_running)
     return fd;
 }
 
+/* The TLS backend needs a private config directory and our identity in
+ * it; without them it is unavailable, and STATUS says why. */
+static void setup_tls(struct service_config *config, struct tls_identity *identity)
+{
+    char why[4400], host[256] = "secsock";
+    int n;
+
+    if (trust_config_dir(config->config_dir, sizeof(config->config_dir)))
+    {
+        snprintf(config->tls_status, sizeof(config->tls_status),
+                 "not available: no config directory (set SECSOCK_CONFIG_DIR, XDG_CONFIG_HOME or HOME)");
+        return;
+    }
+    gethostname(host, sizeof(host) - 1);
+    if (runtime_dir_prepare(config->config_dir, why, sizeof(why)) ||
+        tls_identity_load_or_create(config->config_dir, host, identity, why, sizeof(why)))
+    {
+        snprintf(config->tls_status, sizeof(config->tls_status), "not available: %.200s", why);
+        log_warn("TLS backend not available: %s", why);
+        return;
+    }
+    config->identity = identity;
+    config->backends |= SECSOCK_BACKEND_TLS;
+    n = snprintf(config->tls_status, sizeof(config->tls_status), "available for the peers in %s/" TRUST_FILE
+                 "; this identity's pin: ", config->config_dir);
+    for (int i = 0; i < TLS_RELAY_PIN_LEN && n > 0 && (size_t)n + 3 < sizeof(config->tls_status); i++)
+        n += snprintf(config->tls_status + n, sizeof(config->tls_status) - (size_t)n, "%02x", identity->pin[i]);
+}
+
 int main(int argc, char **argv)
 {
     static const struct option options[] = {
@@ -73,7 +104,8 @@ int main(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    struct service_config config;
+    static struct service_config config;
+    struct tls_identity identity;
     struct secsock_control_info info;
     char dir[4096], why[4400], path[4200];
     int daemonize = 0, log_stderr = 0, opt, lock_fd, listen_fd, running, ready[2] = { -1, -1 };
@@ -154,6 +186,7 @@ int main(int argc, char **argv)
     memset(&config, 0, sizeof(config));
     config.backends = SECSOCK_BACKEND_NONE;
     config.check_peer_uid = 1;
+    setup_tls(&config, &identity);
     if (getrandom(config.secret, sizeof(config.secret), 0) != (ssize_t)sizeof(config.secret))
     {
         log_error("cannot draw the secret: %s", strerror(errno));
@@ -197,6 +230,7 @@ int main(int argc, char **argv)
     log_info("stopped");
     close(listen_fd);
     close(lock_fd);
+    if (config.identity) tls_identity_free(&identity);
     if (log_file) fclose(log_file);
     return 0;
 }

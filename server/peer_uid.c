@@ -4,6 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <stdio.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include "peer_uid.h"
 
 static int hexdigit(char c)
@@ -138,4 +142,22 @@ int peer_uid_lookup(const struct tcp_endpoint *peer_local, const struct tcp_endp
     free(text);
     if (ret) errno = ENOENT;
     return ret;
+}
+
+int peer_uid_of_connection(int fd, uint32_t *uid, char *peer, size_t peer_len)
+{
+    struct sockaddr_in them, us;
+    socklen_t len = sizeof(them);
+    struct tcp_endpoint local, remote;
+
+    if (getpeername(fd, (struct sockaddr *)&them, &len) || them.sin_family != AF_INET) return -1;
+    len = sizeof(us);
+    if (getsockname(fd, (struct sockaddr *)&us, &len)) return -1;
+    if (peer) snprintf(peer, peer_len, "127.0.0.1:%u", ntohs(them.sin_port));
+    /* Its socket's local end is our remote end, and the other way round. */
+    memcpy(local.addr, &them.sin_addr, 4);
+    local.port = ntohs(them.sin_port);
+    memcpy(remote.addr, &us.sin_addr, 4);
+    remote.port = ntohs(us.sin_port);
+    return peer_uid_lookup(&local, &remote, uid);
 }

@@ -23,4 +23,8 @@ int proc_net_tcp_find_uid(const char *text, size_t len, const struct tcp_endpoin
 int peer_uid_lookup(const struct tcp_endpoint *peer_local, const struct tcp_endpoint *peer_remote,
                     uint32_t *uid);
 
+/* The uid owning the other end of fd, an accepted IPv4 loopback TCP
+ * connection; peer (if not NULL) receives "127.0.0.1:port" for logs. */
+int peer_uid_of_connection(int fd, uint32_t *uid, char *peer, size_t peer_len);
+
 #endif

@@ -1,7 +1,8 @@
 /*
- * The policy step.  With the none backend alone no peer can be secured:
- * ALLOW_INSECURE goes on in clear text, anything else is refused before a
- * byte is sent (GUARANTEE_ENCRYPTION and "no flag" alike: without
+ * The policy step.  A TCP peer in the trust list is reached over TLS, whatever
+ * the flags ask (TLS protects and encrypts).  Any other peer cannot be
+ * secured: ALLOW_INSECURE goes on in clear text, anything else is refused
+ * before a byte is sent (GUARANTEE_ENCRYPTION and "no flag" alike: without
  * ALLOW_INSECURE, Windows never sends in clear).
  */
 #include "policy.h"
@@ -13,15 +14,23 @@ static int clear_allowed(uint32_t flags)
     return (flags & SECSOCK_FLAG_ALLOW_INSECURE) != 0;
 }
 
-struct policy_decision policy_connect(const struct secsock_msg_connect *req, uint32_t backends)
+struct policy_decision policy_connect(const struct secsock_msg_connect *req, uint32_t backends, int peer_pinned)
 {
     struct policy_decision d = { SECSOCK_VERDICT_REFUSE, SECSOCK_WSAECONNREFUSED, 0, "none", NULL };
 
-    (void)backends;
     if (req->protocol >= SECSOCK_PROTOCOL_INVALID)
     {
         d.wsa_error = SECSOCK_WSAEINVAL;
         d.reason = "invalid security protocol";
+        return d;
+    }
+    if (peer_pinned && (backends & SECSOCK_BACKEND_TLS) && req->socktype == SECSOCK_SOCK_STREAM)
+    {
+        d.verdict = SECSOCK_VERDICT_RELAY;
+        d.wsa_error = 0;
+        d.info_flags = SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED;
+        d.backend = "tls";
+        d.reason = "trusted peer: TLS 1.3 with its pinned key";
         return d;
     }
     if (clear_allowed(req->flags))

@@ -16,8 +16,9 @@ struct policy_decision {
     const char *reason;     /* for the log */
 };
 
-/* backends: SECSOCK_BACKEND_* bits available here. */
-struct policy_decision policy_connect(const struct secsock_msg_connect *req, uint32_t backends);
+/* backends: SECSOCK_BACKEND_* bits available here; peer_pinned: the peer is
+ * in the trust list (it speaks secsock's TLS, with a known key). */
+struct policy_decision policy_connect(const struct secsock_msg_connect *req, uint32_t backends, int peer_pinned);
 struct policy_decision policy_bind(const struct secsock_msg_bind *req, uint32_t backends);
 
 #endif

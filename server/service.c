@@ -13,14 +13,17 @@
 #include <unistd.h>
 #include "log.h"
 #include "peer_uid.h"
+#include "relay_conn.h"
 #include "service.h"
 #include "session.h"
 
 /* Sessions are allocated as they come: an idle service holds none. */
 struct slot {
+    int watch_kind;          /* SERVICE_WATCH_SESSION */
     struct session session;
-    int used;
 };
+
+static struct relay_host relay_host;
 
 int service_listen(uint16_t *port)
 {
@@ -47,20 +50,9 @@ int service_listen(uint16_t *port)
 /* Admits only connections from processes of our own uid. */
 static int peer_is_us(int fd, char *peer, size_t peer_len)
 {
-    struct sockaddr_in them, us;
-    socklen_t len = sizeof(them);
-    struct tcp_endpoint local, remote;
     uint32_t uid;
 
-    if (getpeername(fd, (struct sockaddr *)&them, &len) || them.sin_family != AF_INET) return 0;
-    len = sizeof(us);
-    if (getsockname(fd, (struct sockaddr *)&us, &len)) return 0;
-    snprintf(peer, peer_len, "127.0.0.1:%u", ntohs(them.sin_port));
-    memcpy(local.addr, &them.sin_addr, 4);
-    local.port = ntohs(them.sin_port);
-    memcpy(remote.addr, &us.sin_addr, 4);
-    remote.port = ntohs(us.sin_port);
-    if (peer_uid_lookup(&local, &remote, &uid))
+    if (peer_uid_of_connection(fd, &uid, peer, peer_len))
     {
         log_warn("%s: rejected: its socket is not in /proc/net/tcp", peer);
         return 0;
@@ -78,10 +70,10 @@ static int slot_count;
 
 static void close_slot(int epfd, struct slot *slot, struct service_stats *stats)
 {
+    if (slot->session.relay) relay_conn_abandon(&relay_host, slot->session.relay);
     epoll_ctl(epfd, EPOLL_CTL_DEL, slot->session.fd, NULL);
     session_release(&slot->session, stats);
     close(slot->session.fd);
-    slot->used = 0;
     for (int i = 0; i < slot_count; i++)
     {
         if (slots[i] != slot) continue;
@@ -118,7 +110,7 @@ static void accept_all(int epfd, int listen_fd, const struct service_config *con
             continue;
         }
         session_init(&slot->session, fd, peer, time(NULL));
-        slot->used = 1;
+        slot->watch_kind = SERVICE_WATCH_SESSION;
         ev.events = EPOLLIN | EPOLLRDHUP;
         ev.data.ptr = slot;
         if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev))
@@ -178,6 +170,8 @@ static void serve_session(int epfd, struct slot *slot, uint32_t events, const st
                     close_slot(epfd, slot, stats);
                     return;
                 }
+                if (s->state == SESSION_WAITING && !s->relay)
+                    s->relay = relay_conn_start(&relay_host, slot, s, config);
                 continue;
             }
             if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
@@ -205,6 +199,23 @@ static void serve_session(int epfd, struct slot *slot, uint32_t events, const st
     epoll_ctl(epfd, EPOLL_CTL_MOD, s->fd, &ev);
 }
 
+/* A relay answers its session: queued here, written (and the session
+ * closed) by the session's own EPOLLOUT, so no caller loses its slot. */
+static void relay_reply(void *session_slot, const struct secsock_msg *reply)
+{
+    struct slot *slot = session_slot;
+    struct session *s = &slot->session;
+    struct epoll_event ev;
+    int n = secsock_msg_encode(reply, s->out + s->out_len, sizeof(s->out) - s->out_len);
+
+    if (n > 0) s->out_len += (size_t)n;
+    s->relay = NULL;
+    s->state = SESSION_CLOSING;
+    ev.events = EPOLLIN | EPOLLRDHUP | EPOLLOUT;
+    ev.data.ptr = slot;
+    epoll_ctl(relay_host.epfd, EPOLL_CTL_MOD, s->fd, &ev);
+}
+
 static void sweep(int epfd, struct service_stats *stats)
 {
     time_t now = time(NULL);
@@ -216,6 +227,7 @@ static void sweep(int epfd, struct service_stats *stats)
         log_warn("%s: closed: %s timed out", s->peer, s->state == SESSION_HELLO ? "HELLO" : "request");
         close_slot(epfd, slots[i], stats);
     }
+    relay_conn_sweep(&relay_host, now);
 }
 
 int service_run(int listen_fd, const struct service_config *config, volatile int *stop)
@@ -226,6 +238,8 @@ int service_run(int listen_fd, const struct service_config *config, volatile int
     time_t last_sweep = time(NULL);
 
     slots = calloc(SERVICE_MAX_SESSIONS, sizeof(*slots));
+    relay_host.epfd = epfd;
+    relay_host.reply = relay_reply;
     if (!slots || epfd < 0)
     {
         free(slots);
@@ -252,8 +266,10 @@ int service_run(int listen_fd, const struct service_config *config, volatile int
         }
         for (int i = 0; i < n; i++)
         {
-            if (!events[i].data.ptr) accept_all(epfd, listen_fd, config);
-            else serve_session(epfd, events[i].data.ptr, events[i].events, config, &stats);
+            void *ptr = events[i].data.ptr;
+            if (!ptr) accept_all(epfd, listen_fd, config);
+            else if (*(int *)ptr == SERVICE_WATCH_RELAY) relay_conn_event(&relay_host, ptr);
+            else serve_session(epfd, ptr, events[i].events, config, &stats);
         }
         if (time(NULL) != last_sweep)
         {
@@ -262,6 +278,7 @@ int service_run(int listen_fd, const struct service_config *config, volatile int
         }
     }
     while (slot_count) close_slot(epfd, slots[slot_count - 1], &stats);
+    relay_conn_close_all(&relay_host);
     free(slots);
     slots = NULL;
     close(epfd);

@@ -9,10 +9,18 @@
 #define SERVICE_HELLO_TIMEOUT 5    /* seconds to authenticate */
 #define SERVICE_IDLE_TIMEOUT  30   /* seconds for the request after HELLO */
 
+struct tls_identity;
+
+/* What an epoll entry points to starts with one of these. */
+enum service_watch { SERVICE_WATCH_SESSION = 1, SERVICE_WATCH_RELAY = 2 };
+
 struct service_config {
     uint8_t secret[SECSOCK_SECRET_LEN];
     uint32_t backends;              /* SECSOCK_BACKEND_* available */
     int check_peer_uid;             /* admit only our own uid (/proc/net/tcp) */
+    const struct tls_identity *identity;   /* the TLS backend's; NULL without it */
+    char config_dir[4096];          /* holds the trust list (trust.h) */
+    char tls_status[256];           /* why TLS is (not) available, for STATUS */
 };
 
 /* Listens on 127.0.0.1 (port 0: the kernel picks).  Returns the listening

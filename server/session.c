@@ -5,6 +5,7 @@
 #include "lease.h"
 #include "log.h"
 #include "policy.h"
+#include "trust.h"
 #include "session.h"
 #include "secsock/wsaerr.h"
 
@@ -77,12 +78,35 @@ static int handle_hello(struct session *s, const struct secsock_msg *msg, const 
 
 static int handle_connect(struct session *s, const struct secsock_msg_connect *req, const struct service_config *config)
 {
-    struct policy_decision d = policy_connect(req, config->backends);
+    static struct trust_store trust;   /* large: kept out of the stack */
+    const uint8_t *pin = NULL;
+    struct policy_decision d;
     struct secsock_msg reply;
+    char why[256];
+
+    /* Read on every request, so that `secsockctl trust` needs no restart. */
+    if (config->identity)
+    {
+        if (trust_load(config->config_dir, &trust, why, sizeof(why)))
+            log_warn("%s: the trust list is ignored: %s", s->peer, why);
+        else pin = trust_lookup(&trust, &req->peer);
+    }
+    d = policy_connect(req, config->backends, pin != NULL);
 
     log_info("%s: CONNECT %s peer port %u (protocol %u, flags %#x, target \"%s\"): %s",
              s->peer, req->socktype == SECSOCK_SOCK_DGRAM ? "udp" : "tcp", req->peer.port, req->protocol,
              req->flags, req->target_name, d.reason);
+    if (d.verdict == SECSOCK_VERDICT_RELAY)
+    {
+        /* The relay replies once the peer is reached and verified. */
+        s->state = SESSION_WAITING;
+        s->deadline = 0;
+        s->relay_peer = req->peer;
+        s->relay_protocol = req->protocol;
+        memcpy(s->relay_name, req->target_name, sizeof(s->relay_name));
+        memcpy(s->relay_pin, pin, sizeof(s->relay_pin));
+        return 0;
+    }
     memset(&reply, 0, sizeof(reply));
     reply.type = SECSOCK_MSG_CONNECT_VERDICT;
     reply.u.connect_verdict.verdict = d.verdict;
@@ -163,8 +187,8 @@ static int handle_status(struct session *s, const struct service_config *config,
     reply.u.status_reply.requests = stats->requests;
     snprintf(reply.u.status_reply.report, sizeof(reply.u.status_reply.report),
              "none: available\n"
-             "tls: not available: not implemented in this version\n"
-             "ipsec: not available: not implemented in this version\n");
+             "tls: %s\n"
+             "ipsec: not available: not implemented in this version\n", config->tls_status);
     s->state = SESSION_CLOSING;
     return queue(s, &reply);
 }
@@ -190,7 +214,8 @@ static int handle(struct session *s, const struct secsock_msg *msg, const struct
         if (msg->type == SECSOCK_MSG_LISTEN) return handle_listen(s, &msg->u.listen);
         break;
     case SESSION_CLOSING:
-        return 0;  /* the reply is on its way; ignore what follows */
+    case SESSION_WAITING:
+        return 0;  /* the reply is (or will be) on its way; ignore what follows */
     }
     log_warn("%s: unexpected %s", s->peer, secsock_msg_name(msg->type));
     return queue_error(s, SECSOCK_WSAEINVAL, "unexpected message");
@@ -199,7 +224,7 @@ static int handle(struct session *s, const struct secsock_msg *msg, const struct
 int session_process(struct session *s, const struct service_config *config, struct service_stats *stats,
                     time_t now)
 {
-    while (s->in_len >= SECSOCK_HEADER_LEN && s->state != SESSION_CLOSING)
+    while (s->in_len >= SECSOCK_HEADER_LEN && s->state != SESSION_CLOSING && s->state != SESSION_WAITING)
     {
         struct secsock_msg msg;
         uint16_t type;

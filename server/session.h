@@ -16,6 +16,7 @@ enum session_state {
     SESSION_HELLO,     /* waiting for HELLO */
     SESSION_REQUEST,   /* authenticated, waiting for the request */
     SESSION_LEASE,     /* holding a reservation; LISTEN or EOF next */
+    SESSION_WAITING,   /* a TLS relay is being set up; it will reply */
     SESSION_CLOSING,   /* flush the reply, then close */
 };
 
@@ -35,6 +36,12 @@ struct session {
     int lease_fd;                     /* the reserved socket, or -1 */
     uint8_t lease_socktype;
     char peer[64];                    /* for the log */
+    /* SESSION_WAITING: what the relay must reach, and the key it must show. */
+    struct secsock_addr relay_peer;
+    char relay_name[SECSOCK_MAX_STR + 1];
+    uint8_t relay_pin[32];
+    uint32_t relay_protocol;
+    void *relay;                      /* the relay set up for this request */
 };
 
 void session_init(struct session *s, int fd, const char *peer, time_t now);

@@ -42,9 +42,12 @@ enum tls_relay_state {
 
 struct tls_relay;
 
-/* Takes over both descriptors (made non-blocking); closes them when freed. */
+/* Takes over both descriptors (made non-blocking); closes them when freed.
+ * plain_fd may be -1: the handshake runs, and the relay waits once it is
+ * open until tls_relay_attach_plain() gives it the program's side. */
 struct tls_relay *tls_relay_new(int plain_fd, int tls_fd, const struct tls_relay_config *config,
                                 char *why, size_t why_len);
+int tls_relay_attach_plain(struct tls_relay *relay, int plain_fd);
 void tls_relay_free(struct tls_relay *relay);
 
 /* Does all the work the descriptors allow now; returns the state. */

@@ -104,7 +104,7 @@ struct tls_relay *tls_relay_new(int plain_fd, int tls_fd, const struct tls_relay
     relay->tls_fd = tls_fd;
     relay->pins = config->pins;
     relay->pin_count = config->pin_count;
-    if (set_nonblocking(plain_fd) || set_nonblocking(tls_fd))
+    if ((plain_fd >= 0 && set_nonblocking(plain_fd)) || set_nonblocking(tls_fd))
     {
         snprintf(why, why_len, "fcntl: %s", strerror(errno));
         free(relay);
@@ -240,6 +240,13 @@ static int pump(struct tls_relay *relay)
     return moved;
 }
 
+int tls_relay_attach_plain(struct tls_relay *relay, int plain_fd)
+{
+    if (relay->plain_fd >= 0 || set_nonblocking(plain_fd)) return -1;
+    relay->plain_fd = plain_fd;
+    return 0;
+}
+
 enum tls_relay_state tls_relay_step(struct tls_relay *relay)
 {
     int ret;
@@ -251,7 +258,8 @@ enum tls_relay_state tls_relay_step(struct tls_relay *relay)
         if (ret) return fail(relay, "TLS handshake", gnutls_strerror(ret));
         relay->state = TLS_RELAY_OPEN;
     }
-    if (relay->state != TLS_RELAY_OPEN) return relay->state;
+    /* Open but not yet joined to the program: wait, reading nothing. */
+    if (relay->state != TLS_RELAY_OPEN || relay->plain_fd < 0) return relay->state;
     relay->tls_wants_write = 0;
     while ((ret = pump(relay)) > 0) {}
     if (ret < 0) return relay->state;
@@ -269,6 +277,7 @@ void tls_relay_interest(const struct tls_relay *relay, short *plain_events, shor
         *tls_events = gnutls_record_get_direction(relay->session) ? POLLOUT : POLLIN;
         return;
     case TLS_RELAY_OPEN:
+        if (relay->plain_fd < 0) return;
         if (!relay->up.len && !relay->plain_eof) *plain_events |= POLLIN;
         if (relay->down.off < relay->down.len) *plain_events |= POLLOUT;
         if (!relay->down.len && !relay->peer_eof) *tls_events |= POLLIN;

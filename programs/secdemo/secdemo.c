@@ -131,8 +131,8 @@ static int run_client(unsigned short port, const char *mode, const char *text)
     }
     report_protection("client", s);
     send(s, text, (int)strlen(text), 0);
-    shutdown(s, SD_SEND);
     n = recv(s, buf, sizeof(buf) - 1, 0);
+    shutdown(s, SD_SEND);
     buf[n > 0 ? n : 0] = 0;
     printf("  client (%s): sent \"%s\", echo \"%s\"\n", mode, text, buf);
     closesocket(s);

@@ -12,6 +12,11 @@
 #include <unistd.h>
 #include "prefix.h"
 #include "secsock/client.h"
+#include "secsock/tls_relay.h"
+#include <arpa/inet.h>
+#include <sys/stat.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 
 static void usage(FILE *out)
 {
@@ -22,6 +27,9 @@ static void usage(FILE *out)
             "  status      whether the service runs, and which backends it has\n"
             "  start       start the service (programs start it on demand too)\n"
             "  stop        stop the service\n"
+            "  pin CERT    the pin (SHA-256 of the public key) of a PEM certificate\n"
+            "  trust ADDRESS PORT|* PIN|CERT\n"
+            "              reach the peer at ADDRESS over TLS, requiring that key\n"
             "Environment: WINEPREFIX, SECSOCK_RUNTIME_DIR, SECSOCKD (the service to use),\n"
             "SECSOCK_DLLDIR (folder with x86_64-windows/ and i386-windows/ DLLs).\n");
 }
@@ -194,8 +202,82 @@ static int cmd_install(int install)
     return 0;
 }
 
+/* The pin of a PEM certificate file, as 64 hex digits. */
+static int pin_of_file(const char *path, char hex[2 * TLS_RELAY_PIN_LEN + 1])
+{
+    gnutls_datum_t pem = { NULL, 0 }, der = { NULL, 0 };
+    gnutls_x509_crt_t crt = NULL;
+    uint8_t pin[TLS_RELAY_PIN_LEN];
+    int ret = -1;
+
+    if (gnutls_load_file(path, &pem) || gnutls_x509_crt_init(&crt) ||
+        gnutls_x509_crt_import(crt, &pem, GNUTLS_X509_FMT_PEM) ||
+        gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der) || tls_pin_of_certificate(&der, pin))
+        goto done;
+    for (int i = 0; i < TLS_RELAY_PIN_LEN; i++) sprintf(hex + 2 * i, "%02x", pin[i]);
+    ret = 0;
+done:
+    gnutls_free(pem.data);
+    gnutls_free(der.data);
+    if (crt) gnutls_x509_crt_deinit(crt);
+    return ret;
+}
+
+static int cmd_pin(const char *path)
+{
+    char hex[2 * TLS_RELAY_PIN_LEN + 1];
+
+    if (pin_of_file(path, hex))
+    {
+        fprintf(stderr, "secsockctl: pin: %s is not a readable PEM certificate\n", path);
+        return 1;
+    }
+    printf("%s\n", hex);
+    return 0;
+}
+
+static int cmd_trust(const char *address, const char *port, const char *key)
+{
+    char dir[4096], path[4200], hex[2 * TLS_RELAY_PIN_LEN + 1], *end;
+    unsigned char buf[16];
+    const char *v;
+    FILE *f;
+
+    if (inet_pton(AF_INET, address, buf) != 1 && inet_pton(AF_INET6, address, buf) != 1)
+    {
+        fprintf(stderr, "secsockctl: trust: %s is not an IPv4 or IPv6 address\n", address);
+        return 1;
+    }
+    if (strcmp(port, "*") && (strtoul(port, &end, 10) - 1 > 65534 || *end))
+    {
+        fprintf(stderr, "secsockctl: trust: bad port %s\n", port);
+        return 1;
+    }
+    if (strlen(key) == 2 * TLS_RELAY_PIN_LEN && strspn(key, "0123456789abcdefABCDEF") == strlen(key))
+        snprintf(hex, sizeof(hex), "%s", key);
+    else if (pin_of_file(key, hex))
+    {
+        fprintf(stderr, "secsockctl: trust: %s is neither a pin nor a PEM certificate\n", key);
+        return 1;
+    }
+    if ((v = getenv("SECSOCK_CONFIG_DIR")) && *v) snprintf(dir, sizeof(dir), "%s", v);
+    else if ((v = getenv("XDG_CONFIG_HOME")) && *v) snprintf(dir, sizeof(dir), "%s/secsock", v);
+    else snprintf(dir, sizeof(dir), "%s/.config/secsock", getenv("HOME") ? getenv("HOME") : "");
+    mkdir(dir, 0700);
+    snprintf(path, sizeof(path), "%s/peers", dir);
+    if (!(f = fopen(path, "a")) || fprintf(f, "peer %s %s %s\n", address, port, hex) < 0 || fclose(f))
+    {
+        fprintf(stderr, "secsockctl: trust: cannot write %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    printf("trusted %s port %s with key %s (in %s)\n", address, port, hex, path);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && !strcmp(argv[1], "pin")) return cmd_pin(argv[2]);
+    if (argc == 5 && !strcmp(argv[1], "trust")) return cmd_trust(argv[2], argv[3], argv[4]);
     if (argc != 2)
     {
         usage(stderr);

@@ -17,7 +17,7 @@ for t in $tests; do [ -f "$exes/$t.exe" ] || { echo "SKIP: $exes/$t.exe is not b
 
 work=$(mktemp -d)
 export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" WINETEST_PLATFORM=wine WINETEST_DEBUG=0
-export SECSOCK_RUNTIME_DIR="$work/run" SECSOCKD="$top_builddir/server/secsockd"
+export SECSOCK_RUNTIME_DIR="$work/run" SECSOCK_CONFIG_DIR="$work/config" SECSOCKD="$top_builddir/server/secsockd"
 cleanup() {
   "$secsockctl" stop >/dev/null 2>&1 || true
   WINEPREFIX="$work/secsock" "$WINESERVER" -k >/dev/null 2>&1 || true

@@ -1,11 +1,13 @@
 /*
- * An in-path byte recorder: a plain Linux TCP server on 127.0.0.1 that
- * records every connection and every byte it receives, and echoes them.
+ * An in-path byte recorder for the integration tests.
  *
- *   recorder PORTFILE OUTFILE SECONDS
- * writes its port to PORTFILE, serves for SECONDS, writes what it received
- * (all connections, in order) to OUTFILE and prints
- * "connections=N bytes=M" on stdout.
+ *   recorder PORTFILE OUTFILE SECONDS            echo server
+ *   recorder PORTFILE OUTFILE SECONDS TARGETPORT tap in front of 127.0.0.1:TARGETPORT
+ *
+ * It listens on 127.0.0.1, writes its port to PORTFILE, serves for SECONDS
+ * and appends every byte it receives from either side, in order, to
+ * OUTFILE (flushed at once: the test may end it with a signal).  It prints
+ * "connections=N bytes=M" when it ends by itself.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_CONN 64
+#define MAX_CONN 32
 
 static double now(void)
 {
@@ -27,19 +29,38 @@ static double now(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static int connect_local(int port)
+{
+    struct sockaddr_in sin;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons((unsigned short)port);
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
+    {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 int main(int argc, char **argv)
 {
-    struct pollfd fds[MAX_CONN + 1];
+    /* fds[2i+1] and fds[2i+2] are a pair: a client and its echo (the same
+     * descriptor) or its upstream. */
+    struct pollfd fds[1 + 2 * MAX_CONN];
     struct sockaddr_in sin;
     socklen_t len = sizeof(sin);
     unsigned long connections = 0, bytes = 0;
-    int nfds = 1, listener;
+    int pairs = 0, listener, target = argc == 5 ? atoi(argv[4]) : 0;
     double end;
     FILE *port_file, *out;
 
-    if (argc != 4)
+    if (argc != 4 && argc != 5)
     {
-        fprintf(stderr, "usage: recorder PORTFILE OUTFILE SECONDS\n");
+        fprintf(stderr, "usage: recorder PORTFILE OUTFILE SECONDS [TARGETPORT]\n");
         return 2;
     }
     end = now() + atof(argv[3]);
@@ -53,7 +74,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "recorder: cannot listen: %s\n", strerror(errno));
         return 1;
     }
-    if (!(out = fopen(argv[2], "wb")) || !(port_file = fopen(argv[1] + 0, "w")))
+    if (!(out = fopen(argv[2], "wb")) || !(port_file = fopen(argv[1], "w")))
     {
         fprintf(stderr, "recorder: cannot write %s or %s\n", argv[2], argv[1]);
         return 1;
@@ -64,37 +85,53 @@ int main(int argc, char **argv)
     fds[0].events = POLLIN;
     while (now() < end)
     {
-        int n = poll(fds, (nfds_t)nfds, 100);
+        int n = poll(fds, (nfds_t)(1 + 2 * pairs), 100);
         if (n < 0 && errno != EINTR) break;
         if (n <= 0) continue;
-        if ((fds[0].revents & POLLIN) && nfds <= MAX_CONN)
+        if ((fds[0].revents & POLLIN) && pairs < MAX_CONN)
         {
-            int c = accept(listener, NULL, NULL);
+            int c = accept(listener, NULL, NULL), up = c;
+            if (c >= 0 && target && (up = connect_local(target)) < 0)
+            {
+                close(c);
+                c = -1;
+            }
             if (c >= 0)
             {
                 connections++;
-                fds[nfds].fd = c;
-                fds[nfds].events = POLLIN;
-                nfds++;
+                fds[1 + 2 * pairs] = (struct pollfd){ c, POLLIN, 0 };
+                fds[2 + 2 * pairs] = (struct pollfd){ up, target ? POLLIN : 0, 0 };
+                pairs++;
             }
         }
-        for (int i = 1; i < nfds; i++)
+        for (int i = 0; i < pairs; i++)
         {
-            char buf[65536];
-            ssize_t got;
-            if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-            got = read(fds[i].fd, buf, sizeof(buf));
-            if (got > 0)
+            for (int side = 0; side < 2; side++)
             {
-                fwrite(buf, 1, (size_t)got, out);
-                fflush(out);  /* the test may end us with a signal */
-                bytes += (unsigned long)got;
-                if (write(fds[i].fd, buf, (size_t)got) < 0) { /* the peer left: nothing to echo to */ }
-                continue;
+                struct pollfd *from = &fds[1 + 2 * i + side], *to = &fds[1 + 2 * i + !side];
+                char buf[65536];
+                ssize_t got;
+
+                if (!(from->revents & (POLLIN | POLLHUP | POLLERR))) continue;
+                got = read(from->fd, buf, sizeof(buf));
+                if (got > 0)
+                {
+                    fwrite(buf, 1, (size_t)got, out);
+                    fflush(out);
+                    bytes += (unsigned long)got;
+                    /* Echo mode: back to the sender; tap mode: on to the other side. */
+                    if (write(target ? to->fd : from->fd, buf, (size_t)got) < 0) { /* that side left */ }
+                    continue;
+                }
+                /* One side ended: end the pair. */
+                close(from->fd);
+                if (target) close(to->fd);
+                fds[1 + 2 * i] = fds[1 + 2 * (pairs - 1)];
+                fds[2 + 2 * i] = fds[2 + 2 * (pairs - 1)];
+                pairs--;
+                i--;
+                break;
             }
-            close(fds[i].fd);
-            fds[i] = fds[--nfds];
-            i--;
         }
     }
     fclose(out);

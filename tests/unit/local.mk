@@ -8,7 +8,7 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/test_misc.c \
 	tests/unit/test_service.c \
 	tests/unit/test_tls.c \
-	server/policy.c server/peer_uid.c \
+	server/policy.c server/peer_uid.c server/trust.c \
 	programs/secsockctl/prefix.c
 tests_unit_unit_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(GNUTLS_CFLAGS)
 tests_unit_unit_tests_LDADD = libs/secsock/libsecsock.a $(CHECK_LIBS) $(GNUTLS_LIBS)

@@ -6,6 +6,7 @@
 #include "secsock/wsaerr.h"
 #include "../../server/policy.h"
 #include "../../server/peer_uid.h"
+#include "../../server/trust.h"
 #include "../../programs/secsockctl/prefix.h"
 #include "unit.h"
 
@@ -60,21 +61,35 @@ START_TEST(policy_none)
     {
         c.protocol = b.protocol = protocol;
         c.flags = b.flags = SECSOCK_FLAG_GUARANTEE_ENCRYPTION;
-        d = policy_connect(&c, SECSOCK_BACKEND_NONE);
+        d = policy_connect(&c, SECSOCK_BACKEND_NONE, 0);
         ck_assert_int_eq(d.verdict, SECSOCK_VERDICT_REFUSE);
         ck_assert_int_eq(d.wsa_error, SECSOCK_WSAECONNREFUSED);
         ck_assert_int_eq(policy_bind(&b, SECSOCK_BACKEND_NONE).verdict, SECSOCK_VERDICT_RESERVED);
         c.flags = b.flags = 0;
-        ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE).verdict, SECSOCK_VERDICT_REFUSE);
+        ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE, 0).verdict, SECSOCK_VERDICT_REFUSE);
         ck_assert_int_eq(policy_bind(&b, SECSOCK_BACKEND_NONE).verdict, SECSOCK_VERDICT_RESERVED);
         c.flags = b.flags = SECSOCK_FLAG_ALLOW_INSECURE;
-        d = policy_connect(&c, SECSOCK_BACKEND_NONE);
+        d = policy_connect(&c, SECSOCK_BACKEND_NONE, 0);
         ck_assert_int_eq(d.verdict, SECSOCK_VERDICT_DIRECT);
         ck_assert_int_eq(d.info_flags, 0);
         ck_assert_int_eq(policy_bind(&b, SECSOCK_BACKEND_NONE).verdict, SECSOCK_VERDICT_DIRECT);
     }
+    /* A pinned peer goes over TLS when the backend is there, and only then. */
+    c.protocol = 0;
+    c.flags = SECSOCK_FLAG_GUARANTEE_ENCRYPTION;
+    c.socktype = SECSOCK_SOCK_STREAM;
+    d = policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS, 1);
+    ck_assert_int_eq(d.verdict, SECSOCK_VERDICT_RELAY);
+    ck_assert_int_eq(d.info_flags, SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED);
+    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE, 1).verdict, SECSOCK_VERDICT_REFUSE);
+    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS, 0).verdict, SECSOCK_VERDICT_REFUSE);
+    c.socktype = SECSOCK_SOCK_DGRAM;  /* no DTLS yet */
+    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS, 1).verdict, SECSOCK_VERDICT_REFUSE);
+    c.flags = SECSOCK_FLAG_ALLOW_INSECURE;
+    c.socktype = SECSOCK_SOCK_STREAM;
+    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS, 1).verdict, SECSOCK_VERDICT_RELAY);
     c.protocol = b.protocol = 3;
-    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE).wsa_error, SECSOCK_WSAEINVAL);
+    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE, 0).wsa_error, SECSOCK_WSAEINVAL);
     ck_assert_int_eq(policy_bind(&b, SECSOCK_BACKEND_NONE).verdict, SECSOCK_VERDICT_REFUSE);
 }
 END_TEST
@@ -127,11 +142,51 @@ START_TEST(user_reg)
 }
 END_TEST
 
+START_TEST(trust_list)
+{
+    static struct trust_store store;
+    static const char good[] =
+        "# peers that speak secsock's TLS\n"
+        "peer 127.0.0.1 443 abababababababababababababababababababababababababababababababab\n"
+        "\n"
+        "  peer ::1 *  0101010101010101010101010101010101010101010101010101010101010101  # any port\r\n";
+    struct secsock_addr v4 = { SECSOCK_AF_INET, 443, 0, { 127, 0, 0, 1 } }, v6 = { SECSOCK_AF_INET6, 9, 0, { 0 } };
+    const uint8_t *pin;
+    char why[256];
+
+    v6.addr[15] = 1;
+    ck_assert_int_eq(trust_parse(good, strlen(good), &store, why, sizeof(why)), 0);
+    ck_assert_uint_eq(store.count, 2);
+    ck_assert_ptr_nonnull(pin = trust_lookup(&store, &v4));
+    ck_assert_int_eq(pin[0], 0xab);
+    v4.port = 444;
+    ck_assert_ptr_null(trust_lookup(&store, &v4));   /* another port */
+    ck_assert_ptr_nonnull(pin = trust_lookup(&store, &v6));
+    ck_assert_int_eq(pin[31], 0x01);
+    v6.addr[15] = 2;
+    ck_assert_ptr_null(trust_lookup(&store, &v6));
+    /* Each bad line is named, and nothing of the file is used. */
+    ck_assert_int_eq(trust_parse("peer 1.2.3 443 ab\n", 18, &store, why, sizeof(why)), -1);
+    ck_assert_ptr_nonnull(strstr(why, "line 1"));
+    ck_assert_uint_eq(store.count, 0);
+    ck_assert_int_eq(trust_parse("peer 127.0.0.1 0 ab\n", 21, &store, why, sizeof(why)), -1);
+    ck_assert_int_eq(trust_parse("peer 127.0.0.1 443 abab\n", 24, &store, why, sizeof(why)), -1);
+    ck_assert_int_eq(trust_parse("host 127.0.0.1 443\n", 19, &store, why, sizeof(why)), -1);
+    {
+        static const char extra[] =
+            "peer 127.0.0.1 * abababababababababababababababababababababababababababababababab x\n";
+        ck_assert_int_eq(trust_parse(extra, strlen(extra), &store, why, sizeof(why)), -1);
+        ck_assert_ptr_nonnull(strstr(why, "trailing"));
+    }
+}
+END_TEST
+
 Suite *runtime_suite(void)
 {
     Suite *s = suite_create("runtime");
     TCase *tc = tcase_create("control file");
     tcase_add_test(tc, control_file);
+    tcase_add_test(tc, trust_list);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -25,6 +25,8 @@ static void start_service(void)
 
     snprintf(dir, sizeof(dir), "/tmp/secsock-unit-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/config", dir);
+    setenv("SECSOCK_CONFIG_DIR", path, 1);  /* the TLS identity goes there, not into ~/.config */
     snprintf(path, sizeof(path), "%s/server/secsockd", top ? top : ".");
     if (secsock_client_start(path, dir, why, sizeof(why)))
     {
@@ -96,9 +98,10 @@ START_TEST(status)
     ck_assert_int_eq(call(&req, &reply), 0);
     ck_assert_int_eq(reply.type, SECSOCK_MSG_STATUS_REPLY);
     ck_assert_int_eq(reply.u.status_reply.proto_version, SECSOCK_PROTO_VERSION);
-    ck_assert_int_eq(reply.u.status_reply.backends, SECSOCK_BACKEND_NONE);
+    ck_assert_int_eq(reply.u.status_reply.backends, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS);
     ck_assert_ptr_nonnull(strstr(reply.u.status_reply.report, "none: available"));
-    ck_assert_ptr_nonnull(strstr(reply.u.status_reply.report, "tls: not available"));
+    ck_assert_ptr_nonnull(strstr(reply.u.status_reply.report, "tls: available"));
+    ck_assert_ptr_nonnull(strstr(reply.u.status_reply.report, "ipsec: not available"));
 }
 END_TEST
 

@@ -1,0 +1,334 @@
+/* TLS relays from programs to trusted peers. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "log.h"
+#include "peer_uid.h"
+#include "relay_conn.h"
+#include "secsock/settings.h"
+#include "secsock/tls_identity.h"
+#include "secsock/tls_relay.h"
+#include "secsock/wsaerr.h"
+
+enum phase { CONNECTING, HANDSHAKE, AWAIT_APP, RELAYING };
+
+struct relay_conn {
+    int watch_kind;                 /* SERVICE_WATCH_RELAY: see service.c */
+    enum phase phase;
+    int peer_fd;                    /* until the TLS relay owns it */
+    int listen_fd;                  /* where the program's socket connects */
+    struct tls_relay *relay;
+    void *session_slot;             /* the session awaiting the answer */
+    time_t deadline;
+    uint32_t protocol;
+    uint8_t pin[TLS_RELAY_PIN_LEN];
+    char name[160];                 /* the peer, for the log */
+    uint32_t armed[2];              /* epoll events set for the TLS side and the program side */
+    int fds_armed[2];
+    struct relay_conn *next;
+};
+
+static struct relay_conn *relays;
+
+static uint32_t to_epoll(short events)
+{
+    return (events & POLLIN ? EPOLLIN : 0) | (events & POLLOUT ? EPOLLOUT : 0);
+}
+
+/* Sets epoll interest for fd (slot 0: TLS side, 1: program side). */
+static void arm(const struct relay_host *host, struct relay_conn *rc, int slot, int fd, uint32_t events)
+{
+    struct epoll_event ev;
+
+    if (rc->fds_armed[slot] != fd)
+    {
+        if (rc->fds_armed[slot] >= 0) epoll_ctl(host->epfd, EPOLL_CTL_DEL, rc->fds_armed[slot], NULL);
+        rc->fds_armed[slot] = -1;
+        if (fd < 0) return;
+        ev.events = events;
+        ev.data.ptr = rc;
+        if (!epoll_ctl(host->epfd, EPOLL_CTL_ADD, fd, &ev))
+        {
+            rc->fds_armed[slot] = fd;
+            rc->armed[slot] = events;
+        }
+        return;
+    }
+    if (fd < 0 || rc->armed[slot] == events) return;
+    ev.events = events;
+    ev.data.ptr = rc;
+    epoll_ctl(host->epfd, EPOLL_CTL_MOD, fd, &ev);
+    rc->armed[slot] = events;
+}
+
+static void destroy(const struct relay_host *host, struct relay_conn *rc)
+{
+    struct relay_conn **p;
+
+    arm(host, rc, 0, -1, 0);
+    arm(host, rc, 1, -1, 0);
+    if (rc->relay)
+    {
+        uint64_t up, down;
+        tls_relay_counts(rc->relay, &up, &down);
+        log_info("%s: TLS relay closed (%llu bytes to the peer, %llu from it)%s%s", rc->name,
+                 (unsigned long long)up, (unsigned long long)down, *tls_relay_error(rc->relay) ? ": " : "",
+                 tls_relay_error(rc->relay));
+        tls_relay_free(rc->relay);
+    }
+    else if (rc->peer_fd >= 0) close(rc->peer_fd);
+    if (rc->listen_fd >= 0) close(rc->listen_fd);
+    for (p = &relays; *p; p = &(*p)->next)
+        if (*p == rc) { *p = rc->next; break; }
+    free(rc);
+}
+
+static void answer(const struct relay_host *host, struct relay_conn *rc, uint8_t verdict, uint32_t wsa_error,
+                   const struct secsock_addr *relay_addr)
+{
+    struct secsock_msg reply;
+
+    if (!rc->session_slot) return;
+    memset(&reply, 0, sizeof(reply));
+    reply.type = SECSOCK_MSG_CONNECT_VERDICT;
+    reply.u.connect_verdict.verdict = verdict;
+    reply.u.connect_verdict.wsa_error = wsa_error;
+    reply.u.connect_verdict.protocol = rc->protocol;
+    if (verdict == SECSOCK_VERDICT_RELAY)
+    {
+        reply.u.connect_verdict.info_flags = SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED;
+        reply.u.connect_verdict.relay = *relay_addr;
+    }
+    strcpy(reply.u.connect_verdict.backend, "tls");
+    host->reply(rc->session_slot, &reply);
+    rc->session_slot = NULL;
+}
+
+/* Fails the set-up: the program's connect fails, nothing was relayed. */
+static void refuse(const struct relay_host *host, struct relay_conn *rc, uint32_t wsa_error, const char *why)
+{
+    log_warn("%s: secured connection refused: %s", rc->name, why);
+    answer(host, rc, SECSOCK_VERDICT_REFUSE, wsa_error, NULL);
+    destroy(host, rc);
+}
+
+static uint32_t connect_error(int err)
+{
+    switch (err)
+    {
+    case ETIMEDOUT: return SECSOCK_WSAETIMEDOUT;
+    case EHOSTUNREACH: return SECSOCK_WSAEHOSTUNREACH;
+    case ENETUNREACH: return SECSOCK_WSAENETUNREACH;
+    default: return SECSOCK_WSAECONNREFUSED;
+    }
+}
+
+static socklen_t peer_sockaddr(const struct secsock_addr *a, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof(*ss));
+    if (a->family == SECSOCK_AF_INET6)
+    {
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons(a->port);
+        memcpy(&sin6->sin6_addr, a->addr, 16);
+        sin6->sin6_scope_id = a->scope_id;
+        return sizeof(*sin6);
+    }
+    ((struct sockaddr_in *)ss)->sin_family = AF_INET;
+    ((struct sockaddr_in *)ss)->sin_port = htons(a->port);
+    memcpy(&((struct sockaddr_in *)ss)->sin_addr, a->addr, 4);
+    return sizeof(struct sockaddr_in);
+}
+
+struct relay_conn *relay_conn_start(const struct relay_host *host, void *session_slot, struct session *s,
+                                    const struct service_config *config)
+{
+    struct relay_conn *rc = calloc(1, sizeof(*rc));
+    struct tls_relay_config tls = { 0, NULL, NULL, 1, NULL };
+    struct sockaddr_storage ss;
+    socklen_t len = peer_sockaddr(&s->relay_peer, &ss);
+    char why[256], addr[64];
+
+    if (!rc) return NULL;
+    rc->watch_kind = SERVICE_WATCH_RELAY;
+    rc->peer_fd = rc->listen_fd = -1;
+    rc->fds_armed[0] = rc->fds_armed[1] = -1;
+    rc->session_slot = session_slot;
+    rc->protocol = s->relay_protocol;
+    rc->deadline = time(NULL) + RELAY_SETUP_TIMEOUT;
+    memcpy(rc->pin, s->relay_pin, sizeof(rc->pin));
+    inet_ntop(ss.ss_family, ss.ss_family == AF_INET6 ? (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+                                                     : (void *)&((struct sockaddr_in *)&ss)->sin_addr, addr, sizeof(addr));
+    snprintf(rc->name, sizeof(rc->name), "%s: tls %s port %u", s->peer, addr, s->relay_peer.port);
+    rc->next = relays;
+    relays = rc;
+
+    rc->peer_fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (rc->peer_fd < 0 || (connect(rc->peer_fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS))
+    {
+        refuse(host, rc, connect_error(errno), strerror(errno));
+        return NULL;
+    }
+    tls.credentials = ((const struct tls_identity *)config->identity)->credentials;
+    tls.pins = (const uint8_t (*)[TLS_RELAY_PIN_LEN])rc->pin;
+    tls.server_name = s->relay_name[0] ? s->relay_name : NULL;
+    if (!(rc->relay = tls_relay_new(-1, rc->peer_fd, &tls, why, sizeof(why))))
+    {
+        refuse(host, rc, SECSOCK_WSAENOBUFS, why);
+        return NULL;
+    }
+    rc->phase = CONNECTING;
+    log_info("%s: connecting", rc->name);
+    arm(host, rc, 0, rc->peer_fd, EPOLLOUT);
+    return rc;
+}
+
+/* The program's socket connects to the relay listener: only our own uid. */
+static void take_program(const struct relay_host *host, struct relay_conn *rc)
+{
+    char who[64] = "?";
+    uint32_t uid;
+    int fd;
+
+    while ((fd = accept4(rc->listen_fd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+    {
+        if (peer_uid_of_connection(fd, &uid, who, sizeof(who)) || uid != geteuid())
+        {
+            log_warn("%s: relay port: rejected %s (not this user's)", rc->name, who);
+            close(fd);
+            continue;
+        }
+        if (tls_relay_attach_plain(rc->relay, fd))
+        {
+            close(fd);
+            continue;
+        }
+        arm(host, rc, 1, -1, 0);
+        close(rc->listen_fd);
+        rc->listen_fd = -1;
+        rc->phase = RELAYING;
+        rc->deadline = 0;
+        return;
+    }
+}
+
+static int open_listener(struct secsock_addr *addr)
+{
+    struct sockaddr_in sin;
+    socklen_t len = sizeof(sin);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+    if (fd < 0) return -1;
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AF_INET;
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 1) ||
+        getsockname(fd, (struct sockaddr *)&sin, &len))
+    {
+        close(fd);
+        return -1;
+    }
+    memset(addr, 0, sizeof(*addr));
+    addr->family = SECSOCK_AF_INET;
+    addr->port = ntohs(sin.sin_port);
+    memcpy(addr->addr, &sin.sin_addr, 4);
+    return fd;
+}
+
+void relay_conn_event(const struct relay_host *host, struct relay_conn *rc)
+{
+    struct secsock_addr relay_addr;
+    enum tls_relay_state st;
+    short plain_events, tls_events;
+    int err = 0;
+    socklen_t len = sizeof(err);
+
+    if (rc->phase == CONNECTING)
+    {
+        if (getsockopt(rc->peer_fd, SOL_SOCKET, SO_ERROR, &err, &len) || err)
+        {
+            refuse(host, rc, connect_error(err), strerror(err));
+            return;
+        }
+        rc->phase = HANDSHAKE;
+    }
+    if (rc->phase == AWAIT_APP) take_program(host, rc);
+    st = tls_relay_step(rc->relay);
+    if (st == TLS_RELAY_FAILED)
+    {
+        if (rc->phase == HANDSHAKE)
+        {
+            /* Untrusted, not TLS, or stripped: never fall back to clear text. */
+            refuse(host, rc, SECSOCK_WSAECONNREFUSED, tls_relay_error(rc->relay));
+            return;
+        }
+        destroy(host, rc);
+        return;
+    }
+    if (st == TLS_RELAY_DONE)
+    {
+        destroy(host, rc);
+        return;
+    }
+    if (rc->phase == HANDSHAKE && st == TLS_RELAY_OPEN)
+    {
+        if ((rc->listen_fd = open_listener(&relay_addr)) < 0)
+        {
+            refuse(host, rc, SECSOCK_WSAENOBUFS, strerror(errno));
+            return;
+        }
+        rc->phase = AWAIT_APP;
+        rc->deadline = time(NULL) + RELAY_SETUP_TIMEOUT;
+        log_info("%s: peer verified (TLS 1.3, pinned key); relay on 127.0.0.1:%u", rc->name, relay_addr.port);
+        answer(host, rc, SECSOCK_VERDICT_RELAY, 0, &relay_addr);
+    }
+    tls_relay_interest(rc->relay, &plain_events, &tls_events);
+    arm(host, rc, 0, tls_relay_tls_fd(rc->relay), to_epoll(tls_events));
+    if (rc->phase == AWAIT_APP) arm(host, rc, 1, rc->listen_fd, EPOLLIN);
+    else if (rc->phase == RELAYING) arm(host, rc, 1, tls_relay_plain_fd(rc->relay), to_epoll(plain_events));
+}
+
+void relay_conn_abandon(const struct relay_host *host, struct relay_conn *rc)
+{
+    rc->session_slot = NULL;
+    if (rc->phase != RELAYING)
+    {
+        log_warn("%s: the program went away during set-up", rc->name);
+        destroy(host, rc);
+    }
+}
+
+unsigned int relay_conn_sweep(const struct relay_host *host, time_t now)
+{
+    struct relay_conn *rc = relays, *next;
+    unsigned int open = 0;
+
+    for (; rc; rc = next)
+    {
+        next = rc->next;
+        if (rc->deadline && rc->deadline <= now)
+        {
+            if (rc->phase == AWAIT_APP)
+            {
+                log_warn("%s: the program never connected to its relay", rc->name);
+                destroy(host, rc);
+            }
+            else refuse(host, rc, SECSOCK_WSAETIMEDOUT, "set-up timed out");
+            continue;
+        }
+        open++;
+    }
+    return open;
+}
+
+void relay_conn_close_all(const struct relay_host *host)
+{
+    while (relays) destroy(host, relays);
+}

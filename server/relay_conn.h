@@ -1,0 +1,39 @@
+/*
+ * The TLS backend in the service: one secured connection from a program to
+ * a trusted peer.  It connects to the peer, runs the TLS handshake, and only
+ * then answers the program's CONNECT with a loopback relay address; the
+ * program's socket connects there and the relay carries its bytes.
+ */
+#ifndef SECSOCKD_RELAY_CONN_H
+#define SECSOCKD_RELAY_CONN_H
+
+#include <stdint.h>
+#include <time.h>
+#include "secsock/proto.h"
+#include "service.h"
+#include "session.h"
+
+#define RELAY_SETUP_TIMEOUT 10   /* seconds to reach, verify and hand over */
+
+struct relay_conn;
+
+/* What the service gives a relay: its epoll set, and a way to answer the
+ * session that asked (NULL once answered). */
+struct relay_host {
+    int epfd;
+    void (*reply)(void *session_slot, const struct secsock_msg *reply);
+};
+
+/* Starts a relay for the session's request (SESSION_WAITING); NULL when it
+ * cannot start (the session was answered with the error). */
+struct relay_conn *relay_conn_start(const struct relay_host *host, void *session_slot, struct session *s,
+                                    const struct service_config *config);
+/* One of its descriptors is ready. */
+void relay_conn_event(const struct relay_host *host, struct relay_conn *rc);
+/* The asking session went away before the answer. */
+void relay_conn_abandon(const struct relay_host *host, struct relay_conn *rc);
+/* Ends relays past their set-up deadline; returns how many are open. */
+unsigned int relay_conn_sweep(const struct relay_host *host, time_t now);
+void relay_conn_close_all(const struct relay_host *host);
+
+#endif

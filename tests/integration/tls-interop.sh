@@ -1,0 +1,83 @@
+#!/bin/bash
+# TLS backend against a plain Linux TLS server (gnutls-serv --echo), with an
+# in-path recorder between secsockd and the server:
+#   - a trusted peer (`secsockctl trust`): the Wine program's connection is
+#     SECURED and ENCRYPTED, its bytes arrive and come back, and the wire
+#     carries none of them in clear;
+#   - ALLOW_INSECURE to a trusted peer is protected too;
+#   - a peer whose key does not match the pin: connect fails
+#     (WSAECONNREFUSED), no application byte crosses.
+set -u
+: "${top_builddir:?}" "${WINE64:?}" "${WINESERVER:?}"
+secsockctl="$top_builddir/programs/secsockctl/secsockctl"
+secdemo="$top_builddir/programs/secdemo/secdemo.exe"
+recorder="$top_builddir/tests/integration/recorder"
+for tool in gnutls-serv certtool; do
+  command -v "$tool" >/dev/null || { echo "SKIP: $tool is missing (package gnutls-bin)"; exit 77; }
+done
+for f in "$secsockctl" "$top_builddir/server/secsockd" "$secdemo" "$recorder" "$WINE64"; do
+  [ -e "$f" ] || { echo "SKIP: $f is not built"; exit 77; }
+done
+
+work=$(mktemp -d)
+export WINEPREFIX="$work/prefix" SECSOCK_RUNTIME_DIR="$work/run" SECSOCK_CONFIG_DIR="$work/config" WINEDEBUG=-all
+export WINEDLLOVERRIDES="mscoree,mshtml=" SECSOCKD="$top_builddir/server/secsockd"
+pids=""
+cleanup() {
+  for p in $pids; do kill "$p" 2>/dev/null; done
+  "$secsockctl" stop >/dev/null 2>&1 || true
+  "$WINESERVER" -k >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+passed=0; failed=0
+check() {
+  if [ "$2" -eq 0 ]; then passed=$((passed + 1)); echo "ok: $1"
+  else failed=$((failed + 1)); echo "FAILED: $1"; fi
+}
+wait_port() {
+  i=0
+  while ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
+    i=$((i + 1)); [ $i -lt 50 ] || return 1; sleep 0.1
+  done
+}
+
+"$secsockctl" install >"$work/install.log" 2>&1 || { cat "$work/install.log"; echo "FAILED: install"; exit 1; }
+
+# A plain Linux TLS echo server with its own self-signed certificate.
+printf 'cn = localhost\nexpiration_days = 30\ntls_www_server\nsigning_key\n' > "$work/tmpl"
+certtool --generate-privkey --key-type ecdsa --outfile "$work/srv.key" >/dev/null 2>&1
+certtool --generate-self-signed --load-privkey "$work/srv.key" --template "$work/tmpl" \
+  --outfile "$work/srv.crt" >/dev/null 2>&1
+sport=$(( 30000 + $$ % 20000 ))
+gnutls-serv --echo --x509keyfile "$work/srv.key" --x509certfile "$work/srv.crt" -p "$sport" >"$work/serv.log" 2>&1 &
+pids="$pids $!"
+wait_port "$sport" || { echo "FAILED: gnutls-serv did not start"; cat "$work/serv.log"; exit 1; }
+# The recorder sits between secsockd and gnutls-serv and keeps every byte.
+"$recorder" "$work/tap.port" "$work/wire" 60 "$sport" >/dev/null &
+pids="$pids $!"
+i=0; while [ ! -s "$work/tap.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+tport=$(cat "$work/tap.port")
+
+"$secsockctl" trust 127.0.0.1 "$tport" "$work/srv.crt"
+check "secsockctl trust" $?
+# gnutls-serv --echo answers line by line.
+out=$("$WINE64" "$secdemo" client "$tport" guarantee $'SECRET-over-tls-4711\n' 2>&1); echo "$out"
+echo "$out" | grep -q "SECURED and ENCRYPTED"; check "GUARANTEE_ENCRYPTION to a trusted peer: secured and encrypted" $?
+echo "$out" | grep -q 'echo "SECRET-over-tls-4711'; check "the bytes went to the TLS server and came back intact" $?
+out=$("$WINE64" "$secdemo" client "$tport" insecure "SECRET-insecure-but-protected" 2>&1); echo "$out"
+echo "$out" | grep -q "SECURED and ENCRYPTED"; check "ALLOW_INSECURE to a trusted peer is protected too" $?
+grep -q "Accepted connection" "$work/serv.log"; check "gnutls-serv accepted the connections" $?
+
+# The pinned key is not the server's: refused before any application byte.
+printf 'peer 127.0.0.1 %s %064d\n' "$tport" 0 > "$SECSOCK_CONFIG_DIR/peers"
+out=$("$WINE64" "$secdemo" client "$tport" insecure "SECRET-untrusted-0815" 2>&1); echo "$out"
+echo "$out" | grep -q "connect failed: WSAECONNREFUSED"; check "a peer with another key is refused, even with ALLOW_INSECURE" $?
+
+sleep 1
+size=$(wc -c < "$work/wire")
+[ "$size" -gt 0 ]; check "the recorder saw the TLS traffic ($size bytes)" $?
+grep -q "SECRET" "$work/wire"; [ $? -ne 0 ]; check "no application byte crossed the wire in clear" $?
+
+echo "tls-interop: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
