@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "lease.h"
+#include "sockaddr_posix.h"
 #include "secsock/wsaerr.h"
 
 uint32_t lease_wsa_error(int err)
@@ -20,54 +21,11 @@ uint32_t lease_wsa_error(int err)
     }
 }
 
-static socklen_t to_sockaddr(const struct secsock_addr *a, struct sockaddr_storage *ss)
-{
-    memset(ss, 0, sizeof(*ss));
-    if (a->family == SECSOCK_AF_INET)
-    {
-        struct sockaddr_in *sin = (struct sockaddr_in *)ss;
-        sin->sin_family = AF_INET;
-        sin->sin_port = htons(a->port);
-        memcpy(&sin->sin_addr, a->addr, 4);
-        return sizeof(*sin);
-    }
-    if (a->family == SECSOCK_AF_INET6)
-    {
-        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-        sin6->sin6_family = AF_INET6;
-        sin6->sin6_port = htons(a->port);
-        memcpy(&sin6->sin6_addr, a->addr, 16);
-        sin6->sin6_scope_id = a->scope_id;
-        return sizeof(*sin6);
-    }
-    return 0;
-}
-
-static void from_sockaddr(const struct sockaddr_storage *ss, struct secsock_addr *a)
-{
-    memset(a, 0, sizeof(*a));
-    if (ss->ss_family == AF_INET)
-    {
-        const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-        a->family = SECSOCK_AF_INET;
-        a->port = ntohs(sin->sin_port);
-        memcpy(a->addr, &sin->sin_addr, 4);
-    }
-    else if (ss->ss_family == AF_INET6)
-    {
-        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
-        a->family = SECSOCK_AF_INET6;
-        a->port = ntohs(sin6->sin6_port);
-        memcpy(a->addr, &sin6->sin6_addr, 16);
-        a->scope_id = sin6->sin6_scope_id;
-    }
-}
-
 int lease_reserve(uint8_t socktype, const struct secsock_addr *addr, struct secsock_addr *bound,
                   uint32_t *wsa_error)
 {
     struct sockaddr_storage ss;
-    socklen_t len = to_sockaddr(addr, &ss);
+    socklen_t len = sockaddr_from_wire(addr, &ss);
     int type = socktype == SECSOCK_SOCK_DGRAM ? SOCK_DGRAM : SOCK_STREAM;
     int fd, one = 1;
 
@@ -96,6 +54,6 @@ int lease_reserve(uint8_t socktype, const struct secsock_addr *addr, struct secs
         close(fd);
         return -1;
     }
-    from_sockaddr(&ss, bound);
+    sockaddr_to_wire(&ss, bound);
     return fd;
 }

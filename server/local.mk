@@ -7,6 +7,7 @@ server_secsockd_SOURCES = \
 	server/session.c server/session.h \
 	server/policy.c server/policy.h \
 	server/lease.c server/lease.h \
+	server/sockaddr_posix.c server/sockaddr_posix.h \
 	server/peer_uid.c server/peer_uid.h \
 	server/trust.c server/trust.h \
 	server/relay_conn.c server/relay_conn.h \

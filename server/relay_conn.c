@@ -11,6 +11,7 @@
 #include "log.h"
 #include "peer_uid.h"
 #include "relay_conn.h"
+#include "sockaddr_posix.h"
 #include "secsock/settings.h"
 #include "secsock/tls_identity.h"
 #include "secsock/tls_relay.h"
@@ -129,32 +130,14 @@ static uint32_t connect_error(int err)
     }
 }
 
-static socklen_t peer_sockaddr(const struct secsock_addr *a, struct sockaddr_storage *ss)
-{
-    memset(ss, 0, sizeof(*ss));
-    if (a->family == SECSOCK_AF_INET6)
-    {
-        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
-        sin6->sin6_family = AF_INET6;
-        sin6->sin6_port = htons(a->port);
-        memcpy(&sin6->sin6_addr, a->addr, 16);
-        sin6->sin6_scope_id = a->scope_id;
-        return sizeof(*sin6);
-    }
-    ((struct sockaddr_in *)ss)->sin_family = AF_INET;
-    ((struct sockaddr_in *)ss)->sin_port = htons(a->port);
-    memcpy(&((struct sockaddr_in *)ss)->sin_addr, a->addr, 4);
-    return sizeof(struct sockaddr_in);
-}
-
 struct relay_conn *relay_conn_start(const struct relay_host *host, void *session_slot, struct session *s,
                                     const struct service_config *config)
 {
     struct relay_conn *rc = calloc(1, sizeof(*rc));
     struct tls_relay_config tls = { 0, NULL, NULL, 1, NULL };
     struct sockaddr_storage ss;
-    socklen_t len = peer_sockaddr(&s->relay_peer, &ss);
-    char why[256], addr[64];
+    socklen_t len = sockaddr_from_wire(&s->relay_peer, &ss);
+    char why[256], addr[64] = "?";
 
     if (!rc) return NULL;
     rc->watch_kind = SERVICE_WATCH_RELAY;
@@ -221,24 +204,22 @@ static void take_program(const struct relay_host *host, struct relay_conn *rc)
 
 static int open_listener(struct secsock_addr *addr)
 {
-    struct sockaddr_in sin;
-    socklen_t len = sizeof(sin);
+    struct sockaddr_storage ss;
+    socklen_t len;
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
     if (fd < 0) return -1;
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 1) ||
-        getsockname(fd, (struct sockaddr *)&sin, &len))
+    memset(addr, 0, sizeof(*addr));
+    addr->family = SECSOCK_AF_INET;
+    addr->addr[0] = 127;
+    addr->addr[3] = 1;
+    len = sockaddr_from_wire(addr, &ss);
+    if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 1) || getsockname(fd, (struct sockaddr *)&ss, &len))
     {
         close(fd);
         return -1;
     }
-    memset(addr, 0, sizeof(*addr));
-    addr->family = SECSOCK_AF_INET;
-    addr->port = ntohs(sin.sin_port);
-    memcpy(addr->addr, &sin.sin_addr, 4);
+    sockaddr_to_wire(&ss, addr);
     return fd;
 }
 
