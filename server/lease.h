@@ -13,6 +13,9 @@
 int lease_reserve(uint8_t socktype, const struct secsock_addr *addr, struct secsock_addr *bound,
                   uint32_t *wsa_error);
 
+/* Gives a reservation back (closes fd). */
+void lease_release(int fd);
+
 /* Maps an errno of bind/socket to the Windows error a program expects. */
 uint32_t lease_wsa_error(int err);
 

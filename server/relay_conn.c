@@ -17,7 +17,11 @@
 #include "secsock/tls_relay.h"
 #include "secsock/wsaerr.h"
 
-enum phase { CONNECTING, HANDSHAKE, AWAIT_APP, RELAYING };
+/* Outbound: CONNECTING -> HANDSHAKE -> AWAIT_APP -> RELAYING.
+ * Inbound:  HANDSHAKE -> CONNECT_APP -> RELAYING. */
+enum phase { CONNECTING, HANDSHAKE, AWAIT_APP, CONNECT_APP, RELAYING };
+
+#define MAX_INBOUND_PINS 16
 
 struct relay_conn {
     int watch_kind;                 /* SERVICE_WATCH_RELAY: see service.c */
@@ -32,6 +36,11 @@ struct relay_conn {
     char name[160];                 /* the peer, for the log */
     uint32_t armed[2];              /* epoll events set for the TLS side and the program side */
     int fds_armed[2];
+    int inbound;                    /* a client reached a secured server */
+    int app_fd;                     /* inbound: our connection to the hidden port */
+    void *lease_slot;               /* inbound: where to announce it */
+    struct secsock_addr hidden, client;
+    uint8_t pins[MAX_INBOUND_PINS][TLS_RELAY_PIN_LEN];
     struct relay_conn *next;
 };
 
@@ -85,6 +94,7 @@ static void destroy(const struct relay_host *host, struct relay_conn *rc)
     }
     else if (rc->peer_fd >= 0) close(rc->peer_fd);
     if (rc->listen_fd >= 0) close(rc->listen_fd);
+    if (rc->app_fd >= 0 && rc->phase != RELAYING) close(rc->app_fd);
     for (p = &relays; *p; p = &(*p)->next)
         if (*p == rc) { *p = rc->next; break; }
     free(rc);
@@ -141,7 +151,7 @@ struct relay_conn *relay_conn_start(const struct relay_host *host, void *session
 
     if (!rc) return NULL;
     rc->watch_kind = SERVICE_WATCH_RELAY;
-    rc->peer_fd = rc->listen_fd = -1;
+    rc->peer_fd = rc->listen_fd = rc->app_fd = -1;
     rc->fds_armed[0] = rc->fds_armed[1] = -1;
     rc->session_slot = session_slot;
     rc->protocol = s->relay_protocol;
@@ -171,6 +181,95 @@ struct relay_conn *relay_conn_start(const struct relay_host *host, void *session
     log_info("%s: connecting", rc->name);
     arm(host, rc, 0, rc->peer_fd, EPOLLOUT);
     return rc;
+}
+
+struct relay_conn *relay_conn_inbound(const struct relay_host *host, int client_fd, const struct secsock_addr *client,
+                                      const struct secsock_addr *hidden, void *lease_slot,
+                                      const uint8_t (*pins)[32], size_t pin_count, const struct service_config *config)
+{
+    struct relay_conn *rc = calloc(1, sizeof(*rc));
+    struct tls_relay_config tls = { 1, NULL, NULL, 0, NULL };
+    struct sockaddr_storage ss;
+    char why[256], addr[64] = "?";
+
+    if (!rc)
+    {
+        close(client_fd);
+        return NULL;
+    }
+    rc->watch_kind = SERVICE_WATCH_RELAY;
+    rc->listen_fd = rc->app_fd = -1;
+    rc->peer_fd = client_fd;
+    rc->fds_armed[0] = rc->fds_armed[1] = -1;
+    rc->inbound = 1;
+    rc->lease_slot = lease_slot;
+    rc->hidden = *hidden;
+    rc->client = *client;
+    rc->deadline = time(NULL) + RELAY_SETUP_TIMEOUT;
+    if (pin_count > MAX_INBOUND_PINS) pin_count = MAX_INBOUND_PINS;
+    memcpy(rc->pins, pins, pin_count * TLS_RELAY_PIN_LEN);
+    sockaddr_from_wire(client, &ss);
+    inet_ntop(ss.ss_family, ss.ss_family == AF_INET6 ? (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+                                                     : (void *)&((struct sockaddr_in *)&ss)->sin_addr, addr, sizeof(addr));
+    snprintf(rc->name, sizeof(rc->name), "inbound tls from %s port %u", addr, client->port);
+    rc->next = relays;
+    relays = rc;
+    tls.credentials = ((const struct tls_identity *)config->identity)->credentials;
+    tls.pins = (const uint8_t (*)[TLS_RELAY_PIN_LEN])rc->pins;
+    tls.pin_count = pin_count;
+    if (!(rc->relay = tls_relay_new(-1, client_fd, &tls, why, sizeof(why))))
+    {
+        log_warn("%s: %s", rc->name, why);
+        destroy(host, rc);
+        return NULL;
+    }
+    rc->phase = HANDSHAKE;
+    arm(host, rc, 0, client_fd, EPOLLIN);
+    return rc;
+}
+
+void relay_conn_forget_lease(const struct relay_host *host, void *lease_slot)
+{
+    for (struct relay_conn *rc = relays, *next; rc; rc = next)
+    {
+        next = rc->next;
+        if (rc->lease_slot != lease_slot) continue;
+        rc->lease_slot = NULL;
+        /* Not yet announced: the program can no longer take it. */
+        if (rc->phase == HANDSHAKE) destroy(host, rc);
+    }
+}
+
+/* Inbound, verified: announce, then connect to the program's hidden port. */
+static int connect_app(const struct relay_host *host, struct relay_conn *rc)
+{
+    struct sockaddr_storage ss, local;
+    socklen_t len = sockaddr_from_wire(&rc->hidden, &ss), llen = sizeof(local);
+    struct secsock_addr bound;
+    struct secsock_msg msg;
+
+    if (!rc->lease_slot) return -1;
+    rc->app_fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    /* Bind first, so that the announcement can name the source port before
+     * the connection exists. */
+    memset(&local, 0, sizeof(local));
+    local.ss_family = ss.ss_family;
+    if (rc->app_fd < 0 || bind(rc->app_fd, (struct sockaddr *)&local,
+                               ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in)) ||
+        getsockname(rc->app_fd, (struct sockaddr *)&local, &llen))
+        return -1;
+    sockaddr_to_wire(&local, &bound);
+    memset(&msg, 0, sizeof(msg));
+    msg.type = SECSOCK_MSG_ANNOUNCE;
+    msg.u.announce.source_port = bound.port;
+    msg.u.announce.info_flags = SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED;
+    msg.u.announce.peer = rc->client;
+    host->announce(rc->lease_slot, &msg);
+    if (connect(rc->app_fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS) return -1;
+    rc->phase = CONNECT_APP;
+    rc->deadline = time(NULL) + RELAY_SETUP_TIMEOUT;
+    log_info("%s: client verified (TLS 1.3, pinned key); to the program from port %u", rc->name, bound.port);
+    return 0;
 }
 
 /* The program's socket connects to the relay listener: only our own uid. */
@@ -241,9 +340,32 @@ void relay_conn_event(const struct relay_host *host, struct relay_conn *rc)
         rc->phase = HANDSHAKE;
     }
     if (rc->phase == AWAIT_APP) take_program(host, rc);
+    if (rc->phase == CONNECT_APP)
+    {
+        struct pollfd p = { rc->app_fd, POLLOUT, 0 };
+        if (poll(&p, 1, 0) == 1)
+        {
+            if (getsockopt(rc->app_fd, SOL_SOCKET, SO_ERROR, &err, &len) || err ||
+                tls_relay_attach_plain(rc->relay, rc->app_fd))
+            {
+                log_warn("%s: the program's socket is gone (%s)", rc->name, strerror(err));
+                destroy(host, rc);
+                return;
+            }
+            arm(host, rc, 1, -1, 0);
+            rc->phase = RELAYING;
+            rc->deadline = 0;
+        }
+    }
     st = tls_relay_step(rc->relay);
     if (st == TLS_RELAY_FAILED)
     {
+        if (rc->phase == HANDSHAKE && rc->inbound)
+        {
+            log_warn("%s: rejected: %s", rc->name, tls_relay_error(rc->relay));
+            destroy(host, rc);
+            return;
+        }
         if (rc->phase == HANDSHAKE)
         {
             /* Untrusted, not TLS, or stripped: never fall back to clear text. */
@@ -257,6 +379,15 @@ void relay_conn_event(const struct relay_host *host, struct relay_conn *rc)
     {
         destroy(host, rc);
         return;
+    }
+    if (rc->phase == HANDSHAKE && st == TLS_RELAY_OPEN && rc->inbound)
+    {
+        if (connect_app(host, rc))
+        {
+            log_warn("%s: cannot reach the program's hidden port: %s", rc->name, strerror(errno));
+            destroy(host, rc);
+            return;
+        }
     }
     if (rc->phase == HANDSHAKE && st == TLS_RELAY_OPEN)
     {
@@ -273,6 +404,7 @@ void relay_conn_event(const struct relay_host *host, struct relay_conn *rc)
     tls_relay_interest(rc->relay, &plain_events, &tls_events);
     arm(host, rc, 0, tls_relay_tls_fd(rc->relay), to_epoll(tls_events));
     if (rc->phase == AWAIT_APP) arm(host, rc, 1, rc->listen_fd, EPOLLIN);
+    else if (rc->phase == CONNECT_APP) arm(host, rc, 1, rc->app_fd, EPOLLOUT);
     else if (rc->phase == RELAYING) arm(host, rc, 1, tls_relay_plain_fd(rc->relay), to_epoll(plain_events));
 }
 
@@ -296,9 +428,9 @@ unsigned int relay_conn_sweep(const struct relay_host *host, time_t now)
         next = rc->next;
         if (rc->deadline && rc->deadline <= now)
         {
-            if (rc->phase == AWAIT_APP)
+            if (rc->phase == AWAIT_APP || rc->inbound)
             {
-                log_warn("%s: the program never connected to its relay", rc->name);
+                log_warn("%s: set-up timed out", rc->name);
                 destroy(host, rc);
             }
             else refuse(host, rc, SECSOCK_WSAETIMEDOUT, "set-up timed out");

@@ -22,12 +22,23 @@ struct relay_conn;
 struct relay_host {
     int epfd;
     void (*reply)(void *session_slot, const struct secsock_msg *reply);
+    /* Sends on a lease without ending it. */
+    void (*announce)(void *lease_slot, const struct secsock_msg *msg);
 };
 
 /* Starts a relay for the session's request (SESSION_WAITING); NULL when it
  * cannot start (the session was answered with the error). */
 struct relay_conn *relay_conn_start(const struct relay_host *host, void *session_slot, struct session *s,
                                     const struct service_config *config);
+/* A client reached a secured server's public address (client_fd, TCP):
+ * handshake as the server, verify the client's key against pins, then
+ * announce the connection on the lease and connect it to the program's
+ * hidden port. */
+struct relay_conn *relay_conn_inbound(const struct relay_host *host, int client_fd, const struct secsock_addr *client,
+                                      const struct secsock_addr *hidden, void *lease_slot,
+                                      const uint8_t (*pins)[32], size_t pin_count, const struct service_config *config);
+/* The lease went away: nothing more is announced on it. */
+void relay_conn_forget_lease(const struct relay_host *host, void *lease_slot);
 /* One of its descriptors is ready. */
 void relay_conn_event(const struct relay_host *host, struct relay_conn *rc);
 /* The asking session went away before the answer. */

@@ -14,6 +14,8 @@
 #include "log.h"
 #include "peer_uid.h"
 #include "relay_conn.h"
+#include "sockaddr_posix.h"
+#include "trust.h"
 #include "service.h"
 #include "session.h"
 
@@ -23,7 +25,15 @@ struct slot {
     struct session session;
 };
 
+/* A secured server's public address, accepted on by the TLS backend. */
+struct public_listener {
+    int watch_kind;          /* SERVICE_WATCH_PUBLIC */
+    struct slot *slot;       /* the lease */
+};
+
 static struct relay_host relay_host;
+
+static void open_public(int epfd, struct slot *slot, const struct service_config *config);
 
 int service_listen(uint16_t *port)
 {
@@ -71,6 +81,13 @@ static int slot_count;
 static void close_slot(int epfd, struct slot *slot, struct service_stats *stats)
 {
     if (slot->session.relay) relay_conn_abandon(&relay_host, slot->session.relay);
+    if (slot->session.public_listener)
+    {
+        epoll_ctl(epfd, EPOLL_CTL_DEL, slot->session.lease_fd, NULL);
+        free(slot->session.public_listener);
+        slot->session.public_listener = NULL;
+    }
+    relay_conn_forget_lease(&relay_host, slot);
     epoll_ctl(epfd, EPOLL_CTL_DEL, slot->session.fd, NULL);
     session_release(&slot->session, stats);
     close(slot->session.fd);
@@ -172,6 +189,7 @@ static void serve_session(int epfd, struct slot *slot, uint32_t events, const st
                 }
                 if (s->state == SESSION_WAITING && !s->relay)
                     s->relay = relay_conn_start(&relay_host, slot, s, config);
+                if (s->listen_pending) open_public(epfd, slot, config);
                 continue;
             }
             if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
@@ -197,6 +215,89 @@ static void serve_session(int epfd, struct slot *slot, uint32_t events, const st
     ev.events = EPOLLIN | EPOLLRDHUP | (flushed ? 0 : EPOLLOUT);
     ev.data.ptr = slot;
     epoll_ctl(epfd, EPOLL_CTL_MOD, s->fd, &ev);
+}
+
+/* After LISTEN on a lease: with the TLS backend and at least one peer in
+ * the trust list, the public address listens, and only verified TLS
+ * clients reach the program.  Otherwise it stays closed. */
+static void open_public(int epfd, struct slot *slot, const struct service_config *config)
+{
+    static struct trust_store trust;
+    struct session *s = &slot->session;
+    struct public_listener *pl;
+    struct epoll_event ev;
+    char why[256];
+
+    s->listen_pending = 0;
+    if (!config->identity || s->lease_socktype != SECSOCK_SOCK_STREAM || s->public_listener) return;
+    if (trust_load(config->config_dir, &trust, why, sizeof(why)) || !trust.count) return;
+    if (listen(s->lease_fd, s->backlog ? (int)s->backlog : 16) || !(pl = malloc(sizeof(*pl))))
+    {
+        log_warn("%s: the public address cannot listen: %s", s->peer, strerror(errno));
+        return;
+    }
+    pl->watch_kind = SERVICE_WATCH_PUBLIC;
+    pl->slot = slot;
+    ev.events = EPOLLIN;
+    ev.data.ptr = pl;
+    if (epoll_ctl(epfd, EPOLL_CTL_ADD, s->lease_fd, &ev))
+    {
+        free(pl);
+        return;
+    }
+    s->public_listener = pl;
+    log_info("%s: public address open to TLS clients in the trust list (%zu entries)", s->peer, trust.count);
+}
+
+static void accept_public(struct public_listener *pl, const struct service_config *config)
+{
+    static struct trust_store trust;
+    uint8_t pins[16][TLS_RELAY_PIN_LEN];
+    struct sockaddr_storage ss;
+    struct secsock_addr client;
+    char why[256];
+    size_t n;
+    int fd;
+
+    for (;;)
+    {
+        socklen_t len = sizeof(ss);
+        if ((fd = accept4(pl->slot->session.lease_fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0)
+            return;
+        sockaddr_to_wire(&ss, &client);
+        n = trust_load(config->config_dir, &trust, why, sizeof(why)) ? 0
+            : trust_pins_for_address(&trust, &client, pins, sizeof(pins) / sizeof(*pins));
+        if (!n)
+        {
+            /* Unknown clients cannot be verified: refused before any byte. */
+            static const struct linger reset = { 1, 0 };
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+            close(fd);
+            log_warn("%s: refused a client not in the trust list (port %u)", pl->slot->session.peer, client.port);
+            continue;
+        }
+        relay_conn_inbound(&relay_host, fd, &client, &pl->slot->session.hidden, pl->slot,
+                           (const uint8_t (*)[32])pins, n, config);
+    }
+}
+
+/* An announcement on a lease: queued, written by its EPOLLOUT. */
+static void lease_announce(void *lease_slot, const struct secsock_msg *msg)
+{
+    struct slot *slot = lease_slot;
+    struct session *s = &slot->session;
+    struct epoll_event ev;
+    int n = secsock_msg_encode(msg, s->out + s->out_len, sizeof(s->out) - s->out_len);
+
+    if (n <= 0)
+    {
+        log_warn("%s: lease output full: an announcement is lost", s->peer);
+        return;
+    }
+    s->out_len += (size_t)n;
+    ev.events = EPOLLIN | EPOLLRDHUP | EPOLLOUT;
+    ev.data.ptr = slot;
+    epoll_ctl(relay_host.epfd, EPOLL_CTL_MOD, s->fd, &ev);
 }
 
 /* A relay answers its session: queued here, written (and the session
@@ -240,6 +341,7 @@ int service_run(int listen_fd, const struct service_config *config, volatile int
     slots = calloc(SERVICE_MAX_SESSIONS, sizeof(*slots));
     relay_host.epfd = epfd;
     relay_host.reply = relay_reply;
+    relay_host.announce = lease_announce;
     if (!slots || epfd < 0)
     {
         free(slots);
@@ -269,6 +371,7 @@ int service_run(int listen_fd, const struct service_config *config, volatile int
             void *ptr = events[i].data.ptr;
             if (!ptr) accept_all(epfd, listen_fd, config);
             else if (*(int *)ptr == SERVICE_WATCH_RELAY) relay_conn_event(&relay_host, ptr);
+            else if (*(int *)ptr == SERVICE_WATCH_PUBLIC) accept_public(ptr, config);
             else serve_session(epfd, ptr, events[i].events, config, &stats);
         }
         if (time(NULL) != last_sweep)

@@ -12,7 +12,7 @@
 struct tls_identity;
 
 /* What an epoll entry points to starts with one of these. */
-enum service_watch { SERVICE_WATCH_SESSION = 1, SERVICE_WATCH_RELAY = 2 };
+enum service_watch { SERVICE_WATCH_SESSION = 1, SERVICE_WATCH_RELAY = 2, SERVICE_WATCH_PUBLIC = 3 };
 
 struct service_config {
     uint8_t secret[SECSOCK_SECRET_LEN];

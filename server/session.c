@@ -166,11 +166,14 @@ static int handle_listen(struct session *s, const struct secsock_msg_listen *req
 
     memset(&reply, 0, sizeof(reply));
     reply.type = SECSOCK_MSG_LISTEN_VERDICT;
-    /* The none backend relays nothing: the public address stays bound and
-     * not listening, so the kernel refuses every clear peer. */
+    /* Clear peers never get in: the public address stays bound and not
+     * listening (the kernel refuses them), or only the TLS backend listens. */
     reply.u.listen_verdict.verdict = SECSOCK_VERDICT_RESERVED;
-    log_info("%s: LISTEN (backlog %u, hidden port %u): public address stays closed to clear peers",
-             s->peer, req->backlog, req->hidden.port);
+    log_info("%s: LISTEN (backlog %u, hidden port %u)", s->peer, req->backlog, req->hidden.port);
+    /* The service decides after the reply whether TLS peers may come in. */
+    s->listen_pending = 1;
+    s->backlog = req->backlog;
+    s->hidden = req->hidden;
     return queue(s, &reply);
 }
 
@@ -255,7 +258,7 @@ void session_release(struct session *s, struct service_stats *stats)
 {
     if (s->lease_fd >= 0)
     {
-        close(s->lease_fd);
+        lease_release(s->lease_fd);
         s->lease_fd = -1;
         stats->leases--;
         log_info("%s: lease closed: reserved address released", s->peer);

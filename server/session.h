@@ -42,6 +42,11 @@ struct session {
     uint8_t relay_pin[32];
     uint32_t relay_protocol;
     void *relay;                      /* the relay set up for this request */
+    /* SESSION_LEASE: LISTEN asked for; the program's hidden address. */
+    int listen_pending;
+    uint32_t backlog;
+    struct secsock_addr hidden;
+    void *public_listener;            /* the TLS backend accepts on lease_fd */
 };
 
 void session_init(struct session *s, int fd, const char *peer, time_t now);

@@ -112,6 +112,20 @@ const uint8_t *trust_lookup(const struct trust_store *store, const struct secsoc
     return NULL;
 }
 
+size_t trust_pins_for_address(const struct trust_store *store, const struct secsock_addr *addr,
+                              uint8_t (*pins)[TLS_RELAY_PIN_LEN], size_t max)
+{
+    size_t alen = addr->family == SECSOCK_AF_INET ? 4 : 16, n = 0;
+
+    for (size_t i = 0; i < store->count && n < max; i++)
+    {
+        const struct trust_entry *e = &store->entries[i];
+        if (e->addr.family == addr->family && !memcmp(e->addr.addr, addr->addr, alen))
+            memcpy(pins[n++], e->pin, TLS_RELAY_PIN_LEN);
+    }
+    return n;
+}
+
 int trust_config_dir(char *buf, size_t size)
 {
     const char *v;

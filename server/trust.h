@@ -35,6 +35,11 @@ int trust_parse(const char *text, size_t len, struct trust_store *store, char *w
 /* The pin for peer, or NULL when the peer is not listed. */
 const uint8_t *trust_lookup(const struct trust_store *store, const struct secsock_addr *peer);
 
+/* Every pin listed for this address, whatever the port (a connecting
+ * client's port is its own choice): fills pins, returns how many. */
+size_t trust_pins_for_address(const struct trust_store *store, const struct secsock_addr *addr,
+                              uint8_t (*pins)[TLS_RELAY_PIN_LEN], size_t max);
+
 /* The config directory: $SECSOCK_CONFIG_DIR, $XDG_CONFIG_HOME/secsock, ~/.config/secsock. */
 int trust_config_dir(char *buf, size_t size);
 

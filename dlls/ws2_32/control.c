@@ -261,6 +261,20 @@ int control_call(SOCKET conn, const struct secsock_msg *req, struct secsock_msg 
     return 0;
 }
 
+int control_wait_message(SOCKET conn, struct secsock_msg *msg, DWORD timeout_ms)
+{
+    struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+    fd_set readable;
+    int n;
+
+    FD_ZERO(&readable);
+    FD_SET(conn, &readable);
+    n = REAL(select)(0, &readable, NULL, NULL, &tv);
+    if (n < 0) return WSAGetLastError();
+    if (!n) return WSAETIMEDOUT;
+    return recv_msg(conn, msg);
+}
+
 void control_close(SOCKET conn)
 {
     if (conn != INVALID_SOCKET) REAL(closesocket)(conn);

@@ -450,29 +450,124 @@ static void inherit_settings(SOCKET listener, SOCKET accepted)
     sockstate_release(to);
 }
 
-/* On a reserved listener only the service may deliver connections; the
- * none backend delivers none, so anything else that reached the hidden
- * loopback port is dropped unread. */
-static BOOL intruder(const struct snapshot *snap, SOCKET accepted)
+/* Serialises reading announcements from leases. */
+static CRITICAL_SECTION announce_lock;
+static INIT_ONCE announce_once = INIT_ONCE_STATIC_INIT;
+
+static BOOL CALLBACK init_announce_lock(INIT_ONCE *once, void *param, void **context)
+{
+    InitializeCriticalSection(&announce_lock);
+    return TRUE;
+}
+
+/* Takes the announcement for source_port from listener's list. */
+static BOOL take_announced(SOCKET listener, uint16_t source_port, struct secsock_msg_announce *out)
+{
+    struct secsock_socket *sock = sockstate_get(listener, FALSE);
+    BOOL found = FALSE;
+
+    if (!sock) return FALSE;
+    for (unsigned int i = 0; i < sock->announced_count && !found; i++)
+    {
+        if (sock->announced[i].source_port != source_port) continue;
+        *out = sock->announced[i];
+        sock->announced[i] = sock->announced[--sock->announced_count];
+        found = TRUE;
+    }
+    sockstate_release(sock);
+    return found;
+}
+
+static void keep_announced(SOCKET listener, const struct secsock_msg_announce *a)
+{
+    struct secsock_socket *sock = sockstate_get(listener, FALSE);
+    struct secsock_msg_announce *grown;
+
+    if (!sock) return;
+    if (sock->announced_count < 1024)
+    {
+        grown = sock->announced
+            ? HeapReAlloc(GetProcessHeap(), 0, sock->announced, (sock->announced_count + 1) * sizeof(*grown))
+            : HeapAlloc(GetProcessHeap(), 0, sizeof(*grown));
+        if (grown)
+        {
+            sock->announced = grown;
+            sock->announced[sock->announced_count++] = *a;
+        }
+    }
+    sockstate_release(sock);
+}
+
+/* On a reserved listener only the service delivers connections, each
+ * announced on the lease before it connects.  Anything else that reached
+ * the hidden loopback port is dropped unread. */
+static BOOL relayed(SOCKET listener, const struct snapshot *snap, SOCKET accepted, struct secsock_msg_announce *a)
+{
+    SOCKADDR_STORAGE from;
+    struct secsock_addr src;
+    struct secsock_msg msg;
+    int len = sizeof(from);
+    DWORD start = GetTickCount();
+    BOOL found = FALSE;
+
+    if (REAL(getpeername)(accepted, (struct sockaddr *)&from, &len) ||
+        addr_from_sockaddr((struct sockaddr *)&from, len, &src))
+        return FALSE;
+    InitOnceExecuteOnce(&announce_once, init_announce_lock, NULL, NULL);
+    EnterCriticalSection(&announce_lock);
+    /* The announcement is sent before the connection is made: it is there
+     * already, or arrives within moments. */
+    while (!(found = take_announced(listener, src.port, a)) && GetTickCount() - start < 1000)
+    {
+        if (control_wait_message(snap->lease, &msg, 1000 - (GetTickCount() - start))) break;
+        if (msg.type == SECSOCK_MSG_ANNOUNCE) keep_announced(listener, &msg.u.announce);
+    }
+    LeaveCriticalSection(&announce_lock);
+    return found;
+}
+
+static SOCKET finish_accept(SOCKET listener, const struct snapshot *snap, SOCKET accepted, struct sockaddr *addr,
+                            int *addrlen, BOOL *dropped)
 {
     static const LINGER abort_close = { 1, 0 };
+    struct secsock_msg_announce a;
+    struct secsock_socket *sock;
 
-    if (!snap->reserved || accepted == INVALID_SOCKET) return FALSE;
-    WARN("dropping a connection that bypassed secsockd\n");
-    REAL(setsockopt)(accepted, SOL_SOCKET, SO_LINGER, (const char *)&abort_close, sizeof(abort_close));
-    REAL(closesocket)(accepted);
-    return TRUE;
+    *dropped = FALSE;
+    if (accepted == INVALID_SOCKET) return accepted;
+    inherit_settings(listener, accepted);
+    if (!snap->reserved) return accepted;
+    if (!relayed(listener, snap, accepted, &a))
+    {
+        WARN("dropping a connection that bypassed secsockd\n");
+        sockstate_remove(accepted);
+        REAL(setsockopt)(accepted, SOL_SOCKET, SO_LINGER, (const char *)&abort_close, sizeof(abort_close));
+        REAL(closesocket)(accepted);
+        *dropped = TRUE;
+        return INVALID_SOCKET;
+    }
+    if ((sock = sockstate_get(accepted, FALSE)))
+    {
+        sock->has_peer = TRUE;
+        sock->peer = a.peer;
+        sock->info_flags = a.info_flags;
+        lstrcpynA(sock->backend, "tls", sizeof(sock->backend));
+        sockstate_release(sock);
+    }
+    /* The caller asked for the peer's address, not the service's. */
+    if (addr && addrlen) addr_to_sockaddr(&a.peer, addr, addrlen);
+    return accepted;
 }
 
 SOCKET WINAPI secsock_accept(SOCKET s, struct sockaddr *addr, int *addrlen)
 {
     struct snapshot snap;
+    BOOL dropped;
     SOCKET ret;
 
     if (!take_snapshot(s, NULL, &snap)) return REAL(accept)(s, addr, addrlen);
-    do ret = REAL(accept)(s, addr, addrlen);
-    while (intruder(&snap, ret));
-    inherit_settings(s, ret);
+    do ret = finish_accept(s, &snap, REAL(accept)(s, addr, addrlen), addr, addrlen, &dropped);
+    while (dropped);
     return ret;
 }
 
@@ -480,12 +575,12 @@ SOCKET WINAPI secsock_WSAAccept(SOCKET s, struct sockaddr *addr, int *addrlen, L
                                 DWORD_PTR context)
 {
     struct snapshot snap;
+    BOOL dropped;
     SOCKET ret;
 
     if (!take_snapshot(s, NULL, &snap)) return REAL(WSAAccept)(s, addr, addrlen, condition, context);
-    do ret = REAL(WSAAccept)(s, addr, addrlen, condition, context);
-    while (intruder(&snap, ret));
-    inherit_settings(s, ret);
+    do ret = finish_accept(s, &snap, REAL(WSAAccept)(s, addr, addrlen, condition, context), addr, addrlen, &dropped);
+    while (dropped);
     return ret;
 }
 

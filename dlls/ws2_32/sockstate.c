@@ -71,6 +71,7 @@ SOCKET sockstate_remove(SOCKET s)
         *pn = n->next;
         lease = n->sock.lease;
         HeapFree(GetProcessHeap(), 0, n->sock.targets);
+        HeapFree(GetProcessHeap(), 0, n->sock.announced);
         HeapFree(GetProcessHeap(), 0, n);
         InterlockedDecrement(&secsock_tracked_count);
         break;

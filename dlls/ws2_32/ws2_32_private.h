@@ -51,6 +51,9 @@ struct secsock_socket {
     struct secsock_addr peer;
     ULONG info_flags;             /* SOCKET_INFO_* of the connection */
     char backend[32];
+    /* A reserved listener: connections the service announced, not yet accepted. */
+    struct secsock_msg_announce *announced;
+    unsigned int announced_count;
 };
 
 /* Number of sockets with state: zero means every call may pass straight
@@ -79,6 +82,9 @@ SOCKET control_open(int *err);
 /* One request and its reply on an open connection; 0 or a Windows error code. */
 int control_call(SOCKET conn, const struct secsock_msg *req, struct secsock_msg *reply);
 void control_close(SOCKET conn);
+/* Waits up to timeout_ms for one message the service sends unasked (on a
+ * lease); 0, or WSAETIMEDOUT, or another Windows error. */
+int control_wait_message(SOCKET conn, struct secsock_msg *msg, DWORD timeout_ms);
 
 /* ---- helpers ------------------------------------------------------------- */
 
