@@ -8,37 +8,12 @@
 #   - a plain client cannot reach a secured server's program;
 #   - with the service gone and not startable, even ALLOW_INSECURE fails
 #     (WSAENETDOWN) and nothing is sent.
-set -u
-: "${top_builddir:?}" "${WINE64:?}" "${WINESERVER:?}"
-secsockctl="$top_builddir/programs/secsockctl/secsockctl"
-secdemo="$top_builddir/programs/secdemo/secdemo.exe"
-recorder="$top_builddir/tests/integration/recorder"
-for f in "$secsockctl" "$top_builddir/server/secsockd" "$secdemo" "$recorder" "$WINE64"; do
-  [ -x "$f" ] || [ -f "$f" ] || { echo "SKIP: $f is not built"; exit 77; }
-done
-
-work=$(mktemp -d)
-export WINEPREFIX="$work/prefix" SECSOCK_RUNTIME_DIR="$work/run" SECSOCK_CONFIG_DIR="$work/config" WINEDEBUG=-all
-export WINEDLLOVERRIDES="mscoree,mshtml=" SECSOCKD="$top_builddir/server/secsockd"
-cleanup() {
-  "$secsockctl" stop >/dev/null 2>&1 || true
-  "$WINESERVER" -k >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-passed=0; failed=0
-check() {  # $1 description, $2 condition result (0 = true)
-  if [ "$2" -eq 0 ]; then passed=$((passed + 1)); echo "ok: $1"
-  else failed=$((failed + 1)); echo "FAILED: $1"; fi
-}
-
-"$secsockctl" install >"$work/install.log" 2>&1 || { cat "$work/install.log"; echo "FAILED: install"; exit 1; }
+. "$(dirname "$0")/common.sh"
 
 # 1. Secured clients against the recorder.
-"$recorder" "$work/port" "$work/recorded" 40 >"$work/recorder.out" &
-rec=$!
-i=0; while [ ! -s "$work/port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-port=$(cat "$work/port")
+start_recorder "$work/recorded" 40
+rec=$rec_pid
+port=$rec_port
 out=$("$WINE64" "$secdemo" client "$port" guarantee "SECRET-guarantee-1234" 2>&1); echo "$out"
 echo "$out" | grep -q "connect failed: WSAECONNREFUSED"; check "GUARANTEE_ENCRYPTION client is refused" $?
 out=$("$WINE64" "$secdemo" client "$port" default "SECRET-default-5678" 2>&1); echo "$out"
@@ -71,5 +46,4 @@ cat "$work/server.out"
 grep -q "listening on 127.0.0.1:$sport" "$work/server.out"; check "the secured server listens on its public port" $?
 grep -q "no connection reached the program" "$work/server.out"; check "no connection reached the secured server program" $?
 
-echo "fail-closed: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish fail-closed

@@ -2,4 +2,4 @@
 check_PROGRAMS += tests/integration/recorder
 tests_integration_recorder_SOURCES = tests/integration/recorder.c
 TESTS += tests/integration/fail-closed.sh tests/integration/tls-interop.sh tests/integration/tls-pair.sh
-EXTRA_DIST += tests/integration/fail-closed.sh tests/integration/tls-interop.sh tests/integration/tls-pair.sh
+EXTRA_DIST += tests/integration/common.sh tests/integration/fail-closed.sh tests/integration/tls-interop.sh tests/integration/tls-pair.sh

@@ -7,42 +7,17 @@
 #   - ALLOW_INSECURE to a trusted peer is protected too;
 #   - a peer whose key does not match the pin: connect fails
 #     (WSAECONNREFUSED), no application byte crosses.
-set -u
-: "${top_builddir:?}" "${WINE64:?}" "${WINESERVER:?}"
-secsockctl="$top_builddir/programs/secsockctl/secsockctl"
-secdemo="$top_builddir/programs/secdemo/secdemo.exe"
-recorder="$top_builddir/tests/integration/recorder"
 for tool in gnutls-serv certtool; do
   command -v "$tool" >/dev/null || { echo "SKIP: $tool is missing (package gnutls-bin)"; exit 77; }
 done
-for f in "$secsockctl" "$top_builddir/server/secsockd" "$secdemo" "$recorder" "$WINE64"; do
-  [ -e "$f" ] || { echo "SKIP: $f is not built"; exit 77; }
-done
+. "$(dirname "$0")/common.sh"
 
-work=$(mktemp -d)
-export WINEPREFIX="$work/prefix" SECSOCK_RUNTIME_DIR="$work/run" SECSOCK_CONFIG_DIR="$work/config" WINEDEBUG=-all
-export WINEDLLOVERRIDES="mscoree,mshtml=" SECSOCKD="$top_builddir/server/secsockd"
-pids=""
-cleanup() {
-  for p in $pids; do kill "$p" 2>/dev/null; done
-  "$secsockctl" stop >/dev/null 2>&1 || true
-  "$WINESERVER" -k >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-passed=0; failed=0
-check() {
-  if [ "$2" -eq 0 ]; then passed=$((passed + 1)); echo "ok: $1"
-  else failed=$((failed + 1)); echo "FAILED: $1"; fi
-}
 wait_port() {
   i=0
   while ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; do
     i=$((i + 1)); [ $i -lt 50 ] || return 1; sleep 0.1
   done
 }
-
-"$secsockctl" install >"$work/install.log" 2>&1 || { cat "$work/install.log"; echo "FAILED: install"; exit 1; }
 
 # A plain Linux TLS echo server with its own self-signed certificate.
 printf 'cn = localhost\nexpiration_days = 30\ntls_www_server\nsigning_key\n' > "$work/tmpl"
@@ -54,10 +29,8 @@ gnutls-serv --echo --x509keyfile "$work/srv.key" --x509certfile "$work/srv.crt" 
 pids="$pids $!"
 wait_port "$sport" || { echo "FAILED: gnutls-serv did not start"; cat "$work/serv.log"; exit 1; }
 # The recorder sits between secsockd and gnutls-serv and keeps every byte.
-"$recorder" "$work/tap.port" "$work/wire" 60 "$sport" >/dev/null &
-pids="$pids $!"
-i=0; while [ ! -s "$work/tap.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-tport=$(cat "$work/tap.port")
+start_recorder "$work/wire" 60 "$sport"
+tport=$rec_port
 
 "$secsockctl" trust 127.0.0.1 "$tport" "$work/srv.crt"
 check "secsockctl trust" $?
@@ -79,5 +52,4 @@ size=$(wc -c < "$work/wire")
 [ "$size" -gt 0 ]; check "the recorder saw the TLS traffic ($size bytes)" $?
 grep -q "SECRET" "$work/wire"; [ $? -ne 0 ]; check "no application byte crossed the wire in clear" $?
 
-echo "tls-interop: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish tls-interop

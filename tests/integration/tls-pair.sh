@@ -6,33 +6,8 @@
 #     the server sees the client's real address;
 #   - the wire carries none of the application bytes in clear;
 #   - a plain client reaches the secured server's port but never its program.
-set -u
-: "${top_builddir:?}" "${WINE64:?}" "${WINESERVER:?}"
-secsockctl="$top_builddir/programs/secsockctl/secsockctl"
-secdemo="$top_builddir/programs/secdemo/secdemo.exe"
-recorder="$top_builddir/tests/integration/recorder"
-for f in "$secsockctl" "$top_builddir/server/secsockd" "$secdemo" "$recorder" "$WINE64"; do
-  [ -e "$f" ] || { echo "SKIP: $f is not built"; exit 77; }
-done
+. "$(dirname "$0")/common.sh"
 
-work=$(mktemp -d)
-export WINEPREFIX="$work/prefix" SECSOCK_RUNTIME_DIR="$work/run" SECSOCK_CONFIG_DIR="$work/config" WINEDEBUG=-all
-export WINEDLLOVERRIDES="mscoree,mshtml=" SECSOCKD="$top_builddir/server/secsockd"
-pids=""
-cleanup() {
-  for p in $pids; do kill "$p" 2>/dev/null; done
-  "$secsockctl" stop >/dev/null 2>&1 || true
-  "$WINESERVER" -k >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-passed=0; failed=0
-check() {
-  if [ "$2" -eq 0 ]; then passed=$((passed + 1)); echo "ok: $1"
-  else failed=$((failed + 1)); echo "FAILED: $1"; fi
-}
-
-"$secsockctl" install >"$work/install.log" 2>&1 || { cat "$work/install.log"; echo "FAILED: install"; exit 1; }
 "$secsockctl" start >/dev/null || { echo "FAILED: start"; exit 1; }
 # Both programs run as this user, with this service's identity: trusting
 # it on loopback lets each end verify the other.
@@ -43,10 +18,8 @@ sport=$(( 20000 + $$ % 20000 ))
 "$WINE64" "$secdemo" server "$sport" guarantee >"$work/server.out" 2>&1 &
 srv=$!
 sleep 3
-"$recorder" "$work/tap.port" "$work/wire" 60 "$sport" >/dev/null &
-pids="$pids $!"
-i=0; while [ ! -s "$work/tap.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-tport=$(cat "$work/tap.port")
+start_recorder "$work/wire" 60 "$sport"
+tport=$rec_port
 
 out=$("$WINE64" "$secdemo" client "$tport" guarantee "SECRET-between-two-programs" 2>&1); echo "$out"
 wait "$srv"
@@ -69,5 +42,4 @@ wait "$srv"
 cat "$work/server2.out"
 grep -q "no connection reached the program" "$work/server2.out"; check "a plain client never reaches the secured server program" $?
 
-echo "tls-pair: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish tls-pair
