@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "log.h"
@@ -37,7 +38,9 @@ static void usage(FILE *out)
             "  --daemon           detach; return once the service answers (at once if it runs)\n"
             "  --runtime-dir DIR  instead of $SECSOCK_RUNTIME_DIR, $XDG_RUNTIME_DIR/secsock, ~/.cache/secsock\n"
             "  --log-stderr       log to stderr instead of DIR/" SECSOCK_LOG_FILE "\n"
-            "  --version, --help\n");
+            "  --version, --help\n"
+            "environment: SECSOCK_RELAY_IDLE_TIMEOUT=SECONDS ends relays that carried nothing\n"
+            "  for that long (default 0: never; TCP keepalive still finds dead peers)\n");
 }
 
 /* Whatever the starting process left open (Wine's descriptors among them)
@@ -93,6 +96,35 @@ static void setup_tls(struct service_config *config, struct tls_identity *identi
         n += snprintf(config->tls_status + n, sizeof(config->tls_status) - (size_t)n, "%02x", identity->pin[i]);
 }
 
+static int read_idle_timeout(unsigned int *seconds)
+{
+    const char *v = getenv("SECSOCK_RELAY_IDLE_TIMEOUT");
+    char *end;
+    unsigned long n;
+
+    *seconds = 0;
+    if (!v || !*v) return 0;
+    errno = 0;
+    n = strtoul(v, &end, 10);
+    if (errno || *end || n > 7 * 24 * 3600) return -1;
+    *seconds = (unsigned int)n;
+    return 0;
+}
+
+/* Each relayed connection costs the service two descriptors (three while
+ * it is set up), so the default soft limit of 1024 would cap it near 400
+ * connections: take what the hard limit allows. */
+static void raise_descriptor_limit(void)
+{
+    struct rlimit limit;
+
+    if (!getrlimit(RLIMIT_NOFILE, &limit) && limit.rlim_cur < limit.rlim_max)
+    {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
 int main(int argc, char **argv)
 {
     static const struct option options[] = {
@@ -110,6 +142,7 @@ int main(int argc, char **argv)
     char dir[4096], why[4400], path[4200];
     int daemonize = 0, log_stderr = 0, opt, lock_fd, listen_fd, running, ready[2] = { -1, -1 };
     uint16_t port;
+    unsigned int idle_timeout;
     FILE *log_file = NULL;
 
     dir[0] = 0;
@@ -128,6 +161,12 @@ int main(int argc, char **argv)
     }
     if (optind != argc) { usage(stderr); return 2; }
     close_inherited();
+    raise_descriptor_limit();
+    if (read_idle_timeout(&idle_timeout))
+    {
+        fprintf(stderr, "secsockd: SECSOCK_RELAY_IDLE_TIMEOUT must be a number of seconds (at most a week)\n");
+        return 2;
+    }
     if (!dir[0] && secsock_runtime_dir(dir, sizeof(dir)))
     {
         fprintf(stderr, "secsockd: no runtime directory: set SECSOCK_RUNTIME_DIR, XDG_RUNTIME_DIR or HOME\n");
@@ -186,6 +225,7 @@ int main(int argc, char **argv)
     memset(&config, 0, sizeof(config));
     config.backends = SECSOCK_BACKEND_NONE;
     config.check_peer_uid = 1;
+    config.relay_idle_timeout = idle_timeout;
     setup_tls(&config, &identity);
     if (getrandom(config.secret, sizeof(config.secret), 0) != (ssize_t)sizeof(config.secret))
     {

@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,8 @@ struct relay_conn {
     struct tls_relay *relay;
     void *session_slot;             /* the session awaiting the answer */
     time_t deadline;
+    time_t last_active;             /* relaying: when bytes last moved */
+    uint64_t seen_bytes;            /* both ways, at last_active */
     uint32_t protocol;
     uint8_t pin[TLS_RELAY_PIN_LEN];
     char name[160];                 /* the peer, for the log */
@@ -140,6 +143,18 @@ static uint32_t connect_error(int err)
     }
 }
 
+/* A peer that vanishes without a FIN or reset (host down, cable cut) would
+ * hold a relay forever: TCP keepalive finds it out in about two minutes. */
+static void keep_alive(int fd)
+{
+    int on = 1, idle = 60, interval = 10, count = 6;
+
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval));
+    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
+}
+
 struct relay_conn *relay_conn_start(const struct relay_host *host, void *session_slot, struct session *s,
                                     const struct service_config *config)
 {
@@ -169,6 +184,7 @@ struct relay_conn *relay_conn_start(const struct relay_host *host, void *session
         refuse(host, rc, connect_error(errno), strerror(errno));
         return NULL;
     }
+    keep_alive(rc->peer_fd);
     tls.credentials = ((const struct tls_identity *)config->identity)->credentials;
     tls.pins = (const uint8_t (*)[TLS_RELAY_PIN_LEN])rc->pin;
     tls.server_name = s->relay_name[0] ? s->relay_name : NULL;
@@ -202,6 +218,7 @@ struct relay_conn *relay_conn_inbound(const struct relay_host *host, int client_
     rc->peer_fd = client_fd;
     rc->fds_armed[0] = rc->fds_armed[1] = -1;
     rc->inbound = 1;
+    keep_alive(client_fd);
     rc->lease_slot = lease_slot;
     rc->hidden = *hidden;
     rc->client = *client;
@@ -297,6 +314,7 @@ static void take_program(const struct relay_host *host, struct relay_conn *rc)
         rc->listen_fd = -1;
         rc->phase = RELAYING;
         rc->deadline = 0;
+        rc->last_active = time(NULL);
         return;
     }
 }
@@ -355,9 +373,20 @@ void relay_conn_event(const struct relay_host *host, struct relay_conn *rc)
             arm(host, rc, 1, -1, 0);
             rc->phase = RELAYING;
             rc->deadline = 0;
+            rc->last_active = time(NULL);
         }
     }
     st = tls_relay_step(rc->relay);
+    if (rc->phase == RELAYING && st == TLS_RELAY_OPEN)
+    {
+        uint64_t up, down;
+        tls_relay_counts(rc->relay, &up, &down);
+        if (up + down != rc->seen_bytes)
+        {
+            rc->seen_bytes = up + down;
+            rc->last_active = time(NULL);
+        }
+    }
     if (st == TLS_RELAY_FAILED)
     {
         if (rc->phase == HANDSHAKE && rc->inbound)
@@ -418,7 +447,7 @@ void relay_conn_abandon(const struct relay_host *host, struct relay_conn *rc)
     }
 }
 
-unsigned int relay_conn_sweep(const struct relay_host *host, time_t now)
+unsigned int relay_conn_sweep(const struct relay_host *host, time_t now, unsigned int idle_timeout)
 {
     struct relay_conn *rc = relays, *next;
     unsigned int open = 0;
@@ -434,6 +463,12 @@ unsigned int relay_conn_sweep(const struct relay_host *host, time_t now)
                 destroy(host, rc);
             }
             else refuse(host, rc, SECSOCK_WSAETIMEDOUT, "set-up timed out");
+            continue;
+        }
+        if (idle_timeout && rc->phase == RELAYING && now - rc->last_active >= (time_t)idle_timeout)
+        {
+            log_info("%s: nothing relayed for %u s: closed", rc->name, idle_timeout);
+            destroy(host, rc);
             continue;
         }
         open++;

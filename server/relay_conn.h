@@ -43,8 +43,9 @@ void relay_conn_forget_lease(const struct relay_host *host, void *lease_slot);
 void relay_conn_event(const struct relay_host *host, struct relay_conn *rc);
 /* The asking session went away before the answer. */
 void relay_conn_abandon(const struct relay_host *host, struct relay_conn *rc);
-/* Ends relays past their set-up deadline; returns how many are open. */
-unsigned int relay_conn_sweep(const struct relay_host *host, time_t now);
+/* Ends relays past their set-up deadline, and (idle_timeout > 0) relays
+ * that carried nothing for idle_timeout seconds; returns how many are open. */
+unsigned int relay_conn_sweep(const struct relay_host *host, time_t now, unsigned int idle_timeout);
 void relay_conn_close_all(const struct relay_host *host);
 
 #endif

@@ -317,7 +317,7 @@ static void relay_reply(void *session_slot, const struct secsock_msg *reply)
     epoll_ctl(relay_host.epfd, EPOLL_CTL_MOD, s->fd, &ev);
 }
 
-static void sweep(int epfd, struct service_stats *stats)
+static void sweep(int epfd, struct service_stats *stats, const struct service_config *config)
 {
     time_t now = time(NULL);
 
@@ -328,7 +328,7 @@ static void sweep(int epfd, struct service_stats *stats)
         log_warn("%s: closed: %s timed out", s->peer, s->state == SESSION_HELLO ? "HELLO" : "request");
         close_slot(epfd, slots[i], stats);
     }
-    relay_conn_sweep(&relay_host, now);
+    relay_conn_sweep(&relay_host, now, config->relay_idle_timeout);
 }
 
 int service_run(int listen_fd, const struct service_config *config, volatile int *stop)
@@ -377,7 +377,7 @@ int service_run(int listen_fd, const struct service_config *config, volatile int
         if (time(NULL) != last_sweep)
         {
             last_sweep = time(NULL);
-            sweep(epfd, &stats);
+            sweep(epfd, &stats, config);
         }
     }
     while (slot_count) close_slot(epfd, slots[slot_count - 1], &stats);

@@ -21,6 +21,7 @@ struct service_config {
     const struct tls_identity *identity;   /* the TLS backend's; NULL without it */
     char config_dir[4096];          /* holds the trust list (trust.h) */
     char tls_status[256];           /* why TLS is (not) available, for STATUS */
+    unsigned int relay_idle_timeout;   /* seconds without traffic before a relay ends; 0: never */
 };
 
 /* Listens on 127.0.0.1 (port 0: the kernel picks).  Returns the listening

@@ -15,10 +15,26 @@
 /* One TLS record's worth each way: the most a relay holds. */
 #define RELAY_BUFFER 16384
 
+/* Allocated when a read needs it and freed as soon as it drains, so an idle
+ * connection holds no buffer at all (the service's memory per idle
+ * connection is a target). */
 struct buffer {
-    uint8_t data[RELAY_BUFFER];
+    uint8_t *data;
     size_t len, off;
 };
+
+static int buffer_ready(struct buffer *b)
+{
+    if (!b->data) b->data = malloc(RELAY_BUFFER);
+    return b->data != NULL;
+}
+
+static void buffer_drained(struct buffer *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->off = 0;
+}
 
 struct tls_relay {
     int plain_fd, tls_fd;
@@ -134,6 +150,8 @@ struct tls_relay *tls_relay_new(int plain_fd, int tls_fd, const struct tls_relay
 void tls_relay_free(struct tls_relay *relay)
 {
     if (!relay) return;
+    buffer_drained(&relay->up);
+    buffer_drained(&relay->down);
     gnutls_deinit(relay->session);
     if (relay->plain_fd >= 0) close(relay->plain_fd);
     if (relay->tls_fd >= 0) close(relay->tls_fd);
@@ -182,10 +200,12 @@ static int pump(struct tls_relay *relay)
     /* Program -> peer. */
     if (!relay->up.len && !relay->plain_eof)
     {
-        n = read(relay->plain_fd, relay->up.data, sizeof(relay->up.data));
+        if (!buffer_ready(&relay->up)) return fail(relay, "reading from the program", "out of memory"), -1;
+        n = read(relay->plain_fd, relay->up.data, RELAY_BUFFER);
         if (n > 0) { relay->up.len = (size_t)n; relay->up.off = 0; moved = 1; }
         else if (!n) { relay->plain_eof = 1; moved = 1; }
         else if (!io_again()) return fail(relay, "reading from the program", strerror(errno)), -1;
+        if (n <= 0) buffer_drained(&relay->up);
     }
     if (relay->up.off < relay->up.len)
     {
@@ -195,7 +215,7 @@ static int pump(struct tls_relay *relay)
         {
             relay->up.off += (size_t)n;
             relay->to_peer += (uint64_t)n;
-            if (relay->up.off == relay->up.len) relay->up.len = relay->up.off = 0;
+            if (relay->up.off == relay->up.len) buffer_drained(&relay->up);
             moved = 1;
         }
         else if (again(n)) relay->tls_wants_write = 1;
@@ -212,7 +232,9 @@ static int pump(struct tls_relay *relay)
     /* Peer -> program. */
     if (!relay->down.len && !relay->peer_eof)
     {
-        n = gnutls_record_recv(relay->session, relay->down.data, sizeof(relay->down.data));
+        if (!buffer_ready(&relay->down)) return fail(relay, "receiving from the peer", "out of memory"), -1;
+        n = gnutls_record_recv(relay->session, relay->down.data, RELAY_BUFFER);
+        if (n <= 0) buffer_drained(&relay->down);
         if (n > 0) { relay->down.len = (size_t)n; relay->down.off = 0; relay->from_peer += (uint64_t)n; moved = 1; }
         else if (!n) { relay->peer_eof = 1; moved = 1; }
         else if (!again(n))
@@ -226,7 +248,7 @@ static int pump(struct tls_relay *relay)
         if (n > 0)
         {
             relay->down.off += (size_t)n;
-            if (relay->down.off == relay->down.len) relay->down.len = relay->down.off = 0;
+            if (relay->down.off == relay->down.len) buffer_drained(&relay->down);
             moved = 1;
         }
         else if (n < 0 && !io_again()) return fail(relay, "writing to the program", strerror(errno)), -1;
