@@ -36,16 +36,24 @@ static int parse_hex(const char **p, const char *end, int n, uint32_t *out)
 }
 
 /* "0100007F:1F90": the kernel prints the address as the host-order value
- * of its network-order bytes, so copying the value back gives the bytes. */
+ * of its network-order bytes, so copying the value back gives the bytes.
+ * An IPv6 address is four such 32-bit words (32 digits). */
 static int parse_endpoint(const char **p, const char *end, struct tcp_endpoint *ep)
 {
-    uint32_t addr, port;
+    uint32_t word, port;
+    int words = 0;
 
-    if (parse_hex(p, end, 8, &addr) || *p >= end || **p != ':') return -1;
+    memset(ep, 0, sizeof(*ep));
+    while (words < 4 && *p < end && **p != ':')
+    {
+        if (parse_hex(p, end, 8, &word)) return -1;
+        memcpy(ep->addr + 4 * words++, &word, 4);
+    }
+    if ((words != 1 && words != 4) || *p >= end || **p != ':') return -1;
     (*p)++;
     if (parse_hex(p, end, 4, &port)) return -1;
-    memcpy(ep->addr, &addr, 4);
     ep->port = (uint16_t)port;
+    ep->v6 = words == 4;
     return 0;
 }
 
@@ -64,7 +72,7 @@ static int skip_field(const char **p, const char *end)
 
 static int same(const struct tcp_endpoint *a, const struct tcp_endpoint *b)
 {
-    return a->port == b->port && !memcmp(a->addr, b->addr, 4);
+    return a->port == b->port && a->v6 == b->v6 && !memcmp(a->addr, b->addr, a->v6 ? 16 : 4);
 }
 
 /* One line: "sl: local remote st tx:rx tr:when retr uid ..." */
@@ -122,7 +130,7 @@ int peer_uid_lookup(const struct tcp_endpoint *peer_local, const struct tcp_endp
     ssize_t n;
 
     if (!text) return -1;
-    if ((fd = open("/proc/net/tcp", O_RDONLY | O_CLOEXEC)) < 0)
+    if ((fd = open(peer_local->v6 ? "/proc/net/tcp6" : "/proc/net/tcp", O_RDONLY | O_CLOEXEC)) < 0)
     {
         free(text);
         return -1;
@@ -146,18 +154,38 @@ int peer_uid_lookup(const struct tcp_endpoint *peer_local, const struct tcp_endp
 
 int peer_uid_of_connection(int fd, uint32_t *uid, char *peer, size_t peer_len)
 {
-    struct sockaddr_in them, us;
+    struct sockaddr_storage them, us;
     socklen_t len = sizeof(them);
     struct tcp_endpoint local, remote;
+    char text[INET6_ADDRSTRLEN] = "?";
 
-    if (getpeername(fd, (struct sockaddr *)&them, &len) || them.sin_family != AF_INET) return -1;
+    if (getpeername(fd, (struct sockaddr *)&them, &len) ||
+        (them.ss_family != AF_INET && them.ss_family != AF_INET6))
+        return -1;
     len = sizeof(us);
-    if (getsockname(fd, (struct sockaddr *)&us, &len)) return -1;
-    if (peer) snprintf(peer, peer_len, "127.0.0.1:%u", ntohs(them.sin_port));
+    if (getsockname(fd, (struct sockaddr *)&us, &len) || us.ss_family != them.ss_family) return -1;
     /* Its socket's local end is our remote end, and the other way round. */
-    memcpy(local.addr, &them.sin_addr, 4);
-    local.port = ntohs(them.sin_port);
-    memcpy(remote.addr, &us.sin_addr, 4);
-    remote.port = ntohs(us.sin_port);
+    memset(&local, 0, sizeof(local));
+    memset(&remote, 0, sizeof(remote));
+    if (them.ss_family == AF_INET6)
+    {
+        const struct sockaddr_in6 *t = (const struct sockaddr_in6 *)&them, *u = (const struct sockaddr_in6 *)&us;
+        memcpy(local.addr, &t->sin6_addr, 16);
+        local.port = ntohs(t->sin6_port);
+        memcpy(remote.addr, &u->sin6_addr, 16);
+        remote.port = ntohs(u->sin6_port);
+        local.v6 = remote.v6 = 1;
+        inet_ntop(AF_INET6, &t->sin6_addr, text, sizeof(text));
+    }
+    else
+    {
+        const struct sockaddr_in *t = (const struct sockaddr_in *)&them, *u = (const struct sockaddr_in *)&us;
+        memcpy(local.addr, &t->sin_addr, 4);
+        local.port = ntohs(t->sin_port);
+        memcpy(remote.addr, &u->sin_addr, 4);
+        remote.port = ntohs(u->sin_port);
+        inet_ntop(AF_INET, &t->sin_addr, text, sizeof(text));
+    }
+    if (peer) snprintf(peer, peer_len, "%s:%u", text, local.port);
     return peer_uid_lookup(&local, &remote, uid);
 }

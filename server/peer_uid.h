@@ -1,6 +1,6 @@
 /*
  * Who owns the other end of a loopback TCP connection: the uid column of
- * /proc/net/tcp.  secsockd admits control connections from its own user only.
+ * /proc/net/tcp or /proc/net/tcp6.  secsockd admits control connections from its own user only.
  */
 #ifndef SECSOCKD_PEER_UID_H
 #define SECSOCKD_PEER_UID_H
@@ -9,8 +9,9 @@
 #include <stdint.h>
 
 struct tcp_endpoint {
-    uint8_t addr[4];   /* IPv4, network order */
+    uint8_t addr[16];  /* network order: IPv4 in the first 4 bytes */
     uint16_t port;     /* host order */
+    uint8_t v6;        /* an IPv6 endpoint (/proc/net/tcp6) */
 };
 
 /* Finds in the text of /proc/net/tcp the socket whose local end is local
@@ -19,12 +20,13 @@ struct tcp_endpoint {
 int proc_net_tcp_find_uid(const char *text, size_t len, const struct tcp_endpoint *local,
                           const struct tcp_endpoint *remote, uint32_t *uid);
 
-/* The same, reading /proc/net/tcp.  Returns 0, or -1 with errno set. */
+/* The same, reading /proc/net/tcp (/proc/net/tcp6 for IPv6 endpoints).
+ * Returns 0, or -1 with errno set. */
 int peer_uid_lookup(const struct tcp_endpoint *peer_local, const struct tcp_endpoint *peer_remote,
                     uint32_t *uid);
 
-/* The uid owning the other end of fd, an accepted IPv4 loopback TCP
- * connection; peer (if not NULL) receives "127.0.0.1:port" for logs. */
+/* The uid owning the other end of fd, an accepted loopback TCP connection
+ * (IPv4 or IPv6); peer (if not NULL) receives "address:port" for logs. */
 int peer_uid_of_connection(int fd, uint32_t *uid, char *peer, size_t peer_len);
 
 #endif

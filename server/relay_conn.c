@@ -35,6 +35,7 @@ struct relay_conn {
     time_t last_active;             /* relaying: when bytes last moved */
     uint64_t seen_bytes;            /* both ways, at last_active */
     uint32_t protocol;
+    uint8_t family;                 /* outbound: the peer's, and so the program socket's */
     uint8_t pin[TLS_RELAY_PIN_LEN];
     char name[160];                 /* the peer, for the log */
     uint32_t armed[2];              /* epoll events set for the TLS side and the program side */
@@ -170,6 +171,7 @@ struct relay_conn *relay_conn_start(const struct relay_host *host, void *session
     rc->fds_armed[0] = rc->fds_armed[1] = -1;
     rc->session_slot = session_slot;
     rc->protocol = s->relay_protocol;
+    rc->family = s->relay_peer.family;
     rc->deadline = time(NULL) + RELAY_SETUP_TIMEOUT;
     memcpy(rc->pin, s->relay_pin, sizeof(rc->pin));
     inet_ntop(ss.ss_family, ss.ss_family == AF_INET6 ? (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
@@ -319,17 +321,27 @@ static void take_program(const struct relay_host *host, struct relay_conn *rc)
     }
 }
 
-static int open_listener(struct secsock_addr *addr)
+/* The relay's loopback port, of the program socket's family (the peer's):
+ * an IPv6 socket cannot connect to an IPv4 address. */
+static int open_listener(uint8_t family, struct secsock_addr *addr)
 {
     struct sockaddr_storage ss;
     socklen_t len;
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = socket(family == SECSOCK_AF_INET6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
     if (fd < 0) return -1;
     memset(addr, 0, sizeof(*addr));
-    addr->family = SECSOCK_AF_INET;
-    addr->addr[0] = 127;
-    addr->addr[3] = 1;
+    if (family == SECSOCK_AF_INET6)
+    {
+        addr->family = SECSOCK_AF_INET6;
+        addr->addr[15] = 1;
+    }
+    else
+    {
+        addr->family = SECSOCK_AF_INET;
+        addr->addr[0] = 127;
+        addr->addr[3] = 1;
+    }
     len = sockaddr_from_wire(addr, &ss);
     if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 1) || getsockname(fd, (struct sockaddr *)&ss, &len))
     {
@@ -420,14 +432,14 @@ void relay_conn_event(const struct relay_host *host, struct relay_conn *rc)
     }
     if (rc->phase == HANDSHAKE && st == TLS_RELAY_OPEN)
     {
-        if ((rc->listen_fd = open_listener(&relay_addr)) < 0)
+        if ((rc->listen_fd = open_listener(rc->family, &relay_addr)) < 0)
         {
             refuse(host, rc, SECSOCK_WSAENOBUFS, strerror(errno));
             return;
         }
         rc->phase = AWAIT_APP;
         rc->deadline = time(NULL) + RELAY_SETUP_TIMEOUT;
-        log_info("%s: peer verified (TLS 1.3, pinned key); relay on 127.0.0.1:%u", rc->name, relay_addr.port);
+        log_info("%s: peer verified (TLS 1.3, pinned key); relay on loopback port %u", rc->name, relay_addr.port);
         answer(host, rc, SECSOCK_VERDICT_RELAY, 0, &relay_addr);
     }
     tls_relay_interest(rc->relay, &plain_events, &tls_events);

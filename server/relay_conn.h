@@ -13,7 +13,7 @@
 #include "service.h"
 #include "session.h"
 
-#define RELAY_SETUP_TIMEOUT 10   /* seconds to reach, verify and hand over */
+#define RELAY_SETUP_TIMEOUT SECSOCK_SETUP_TIMEOUT_S   /* seconds to reach, verify and hand over */
 
 struct relay_conn;
 

@@ -105,7 +105,13 @@ static int handle_connect(struct session *s, const struct secsock_msg_connect *r
         s->relay_protocol = req->protocol;
         memcpy(s->relay_name, req->target_name, sizeof(s->relay_name));
         memcpy(s->relay_pin, pin, sizeof(s->relay_pin));
-        return 0;
+        /* Said at once, so that a non-blocking connect need not wait. */
+        memset(&reply, 0, sizeof(reply));
+        reply.type = SECSOCK_MSG_CONNECT_VERDICT;
+        reply.u.connect_verdict.verdict = SECSOCK_VERDICT_PENDING;
+        reply.u.connect_verdict.protocol = req->protocol;
+        snprintf(reply.u.connect_verdict.backend, sizeof(reply.u.connect_verdict.backend), "%s", d.backend);
+        return queue(s, &reply);
     }
     memset(&reply, 0, sizeof(reply));
     reply.type = SECSOCK_MSG_CONNECT_VERDICT;

@@ -70,18 +70,59 @@ static uint8_t wire_socktype(int type)
     return type == SOCK_DGRAM ? SECSOCK_SOCK_DGRAM : SECSOCK_SOCK_STREAM;
 }
 
-enum route { ROUTE_FAIL, ROUTE_DIRECT, ROUTE_RELAY };
+enum route { ROUTE_FAIL, ROUTE_DIRECT, ROUTE_RELAY, ROUTE_PENDING };
 
-/* Asks the service how socket s may reach peer.  On ROUTE_RELAY, *relay is
- * where the program's socket connects instead. */
-static enum route connect_route(SOCKET s, const struct snapshot *snap, const struct secsock_addr *peer,
+/* Applies a verdict of the service to socket s. */
+static enum route apply_verdict(SOCKET s, const struct secsock_msg *reply, const struct secsock_addr *peer,
                                 struct secsock_addr *relay, int *err)
 {
-    struct secsock_msg req, reply;
+    const struct secsock_msg_connect_verdict *v = &reply->u.connect_verdict;
     struct secsock_socket *sock;
-    SOCKET conn;
 
-    if ((conn = control_open(err)) == INVALID_SOCKET) return ROUTE_FAIL;
+    if (reply->type != SECSOCK_MSG_CONNECT_VERDICT)
+    {
+        *err = WSAENETDOWN;
+        return ROUTE_FAIL;
+    }
+    TRACE("socket %#Ix: verdict %u from backend %s\n", s, v->verdict, debugstr_a(v->backend));
+    switch (v->verdict)
+    {
+    case SECSOCK_VERDICT_PENDING:
+        return ROUTE_PENDING;
+    case SECSOCK_VERDICT_DIRECT:
+    case SECSOCK_VERDICT_RELAY:
+        if ((sock = sockstate_get(s, FALSE)))
+        {
+            sock->info_flags = v->info_flags;
+            lstrcpynA(sock->backend, v->backend, sizeof(sock->backend));
+            if (v->verdict == SECSOCK_VERDICT_RELAY)
+            {
+                sock->has_peer = TRUE;
+                sock->peer = *peer;
+            }
+            sockstate_release(sock);
+        }
+        if (v->verdict == SECSOCK_VERDICT_DIRECT) return ROUTE_DIRECT;
+        *relay = v->relay;
+        return ROUTE_RELAY;
+    default:
+        *err = v->wsa_error ? (int)v->wsa_error : WSAECONNREFUSED;
+        WARN("socket %#Ix: secured connection refused (%d)\n", s, *err);
+        return ROUTE_FAIL;
+    }
+}
+
+/* Asks the service how socket s may reach peer.  ROUTE_PENDING: the
+ * service is setting the connection up; *conn stays open for
+ * await_route().  On ROUTE_RELAY, *relay is where the program's socket
+ * connects instead. */
+static enum route ask_route(SOCKET s, const struct snapshot *snap, const struct secsock_addr *peer,
+                            struct secsock_addr *relay, SOCKET *conn, int *err)
+{
+    struct secsock_msg req, reply;
+    enum route route;
+
+    if ((*conn = control_open(err)) == INVALID_SOCKET) return ROUTE_FAIL;
     memset(&req, 0, sizeof(req));
     req.type = SECSOCK_MSG_CONNECT;
     req.u.connect.protocol = snap->settings.protocol;
@@ -90,52 +131,55 @@ static enum route connect_route(SOCKET s, const struct snapshot *snap, const str
     req.u.connect.socktype = wire_socktype(snap->type);
     req.u.connect.peer = *peer;
     strcpy(req.u.connect.target_name, snap->target);
-    *err = control_call(conn, &req, &reply);
-    control_close(conn);
-    if (*err) return ROUTE_FAIL;
-    if (reply.type != SECSOCK_MSG_CONNECT_VERDICT)
+    if ((*err = control_call(*conn, &req, &reply))) route = ROUTE_FAIL;
+    else route = apply_verdict(s, &reply, peer, relay, err);
+    if (route != ROUTE_PENDING)
     {
-        *err = WSAENETDOWN;
-        return ROUTE_FAIL;
+        control_close(*conn);
+        *conn = INVALID_SOCKET;
     }
-    TRACE("socket %#Ix: verdict %u from backend %s\n", s, reply.u.connect_verdict.verdict,
-          debugstr_a(reply.u.connect_verdict.backend));
-    switch (reply.u.connect_verdict.verdict)
-    {
-    case SECSOCK_VERDICT_DIRECT:
-    case SECSOCK_VERDICT_RELAY:
-        if ((sock = sockstate_get(s, FALSE)))
-        {
-            sock->info_flags = reply.u.connect_verdict.info_flags;
-            lstrcpynA(sock->backend, reply.u.connect_verdict.backend, sizeof(sock->backend));
-            if (reply.u.connect_verdict.verdict == SECSOCK_VERDICT_RELAY)
-            {
-                sock->has_peer = TRUE;
-                sock->peer = *peer;
-            }
-            sockstate_release(sock);
-        }
-        if (reply.u.connect_verdict.verdict == SECSOCK_VERDICT_DIRECT) return ROUTE_DIRECT;
-        *relay = reply.u.connect_verdict.relay;
-        return ROUTE_RELAY;
-    default:
-        *err = reply.u.connect_verdict.wsa_error ? (int)reply.u.connect_verdict.wsa_error : WSAECONNREFUSED;
-        WARN("socket %#Ix: secured connection refused (%d)\n", s, *err);
-        return ROUTE_FAIL;
-    }
+    return route;
 }
 
-/* The address a secured socket's connect really goes to: the peer itself
- * (DIRECT) or the relay.  Returns FALSE with the error set when it may not
- * connect at all. */
-static BOOL route_connect(SOCKET s, const struct sockaddr *name, int namelen, const struct snapshot *snap,
-                          SOCKADDR_STORAGE *target, int *target_len)
+/* The final verdict after ROUTE_PENDING; closes conn. */
+static enum route await_route(SOCKET s, SOCKET conn, const struct secsock_addr *peer, struct secsock_addr *relay,
+                              int *err)
 {
-    struct secsock_addr peer, relay;
-    int err;
+    struct secsock_msg reply;
+    enum route route;
 
-    if ((err = addr_from_sockaddr(name, namelen, &peer))) return fail(err);
-    switch (connect_route(s, snap, &peer, &relay, &err))
+    /* The service ends every set-up within its own timeout: a little more
+     * here tells a dead service from a slow peer. */
+    if ((*err = control_wait_message(conn, &reply, (SECSOCK_SETUP_TIMEOUT_S + 5) * 1000)))
+    {
+        if (*err == WSAETIMEDOUT) *err = WSAENETDOWN;
+        route = ROUTE_FAIL;
+    }
+    else if ((route = apply_verdict(s, &reply, peer, relay, err)) == ROUTE_PENDING)
+    {
+        *err = WSAENETDOWN;
+        route = ROUTE_FAIL;
+    }
+    control_close(conn);
+    return route;
+}
+
+/* Both steps, for calls that block until the connection is set up. */
+static enum route connect_route(SOCKET s, const struct snapshot *snap, const struct secsock_addr *peer,
+                                struct secsock_addr *relay, int *err)
+{
+    SOCKET conn;
+    enum route route = ask_route(s, snap, peer, relay, &conn, err);
+
+    return route == ROUTE_PENDING ? await_route(s, conn, peer, relay, err) : route;
+}
+
+/* Where a socket connects for a route: the peer itself (DIRECT) or the
+ * relay.  FALSE with the error set when it cannot. */
+static BOOL route_target(enum route route, const struct sockaddr *name, int namelen,
+                         const struct secsock_addr *relay, int err, SOCKADDR_STORAGE *target, int *target_len)
+{
+    switch (route)
     {
     case ROUTE_DIRECT:
         if (namelen > (int)sizeof(*target)) namelen = sizeof(*target);
@@ -144,11 +188,265 @@ static BOOL route_connect(SOCKET s, const struct sockaddr *name, int namelen, co
         return TRUE;
     case ROUTE_RELAY:
         *target_len = sizeof(*target);
-        if ((err = addr_to_sockaddr(&relay, (struct sockaddr *)target, target_len))) return fail(WSAENETDOWN);
+        if (addr_to_sockaddr(relay, (struct sockaddr *)target, target_len)) return fail(WSAENETDOWN);
         return TRUE;
     default:
         return fail(err);
     }
+}
+
+/* The address a secured socket's connect really goes to, once the
+ * service has set the connection up.  Returns FALSE with the error set
+ * when it may not connect at all. */
+static BOOL route_connect(SOCKET s, const struct sockaddr *name, int namelen, const struct snapshot *snap,
+                          SOCKADDR_STORAGE *target, int *target_len)
+{
+    struct secsock_addr peer, relay;
+    enum route route;
+    int err = 0;
+
+    if ((err = addr_from_sockaddr(name, namelen, &peer))) return fail(err);
+    route = connect_route(s, snap, &peer, &relay, &err);
+    return route_target(route, name, namelen, &relay, err, target, target_len);
+}
+
+/* ---- connecting without blocking ----------------------------------------------
+ *
+ * A non-blocking connect (and ConnectEx, always asynchronous) returns at
+ * once; a worker thread asks the service and then calls Wine's own connect
+ * (or ConnectEx with the program's OVERLAPPED) on the program's socket.
+ * Until then the socket is unconnected, and Wine reports nothing for it to
+ * select, WSAPoll or WSAEventSelect, so the program waits just as for a
+ * slow network.  A refusal becomes Wine's own connection failure: the
+ * worker connects the socket to a loopback port that is bound but never
+ * listens, and the program sees WSAECONNREFUSED through whichever
+ * mechanism it waits on (FD_CONNECT, select's except set, SO_ERROR, the
+ * completion of its ConnectEx).  Nothing of the program's leaves in clear. */
+
+struct refuser {
+    INIT_ONCE once;
+    SOCKET s;
+    SOCKADDR_STORAGE addr;
+    int addr_len;
+};
+static struct refuser refusers[2];   /* IPv4, IPv6; opened on first use */
+
+static BOOL CALLBACK open_refuser(INIT_ONCE *once, void *param, void **context)
+{
+    struct refuser *r = param;
+    int family = r == &refusers[1] ? AF_INET6 : AF_INET;
+    SOCKADDR_STORAGE ss;
+    int len;
+
+    memset(&ss, 0, sizeof(ss));
+    ss.ss_family = family;
+    if (family == AF_INET6) ((struct sockaddr_in6 *)&ss)->sin6_addr.s6_addr[15] = 1;
+    else ((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    len = family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    r->s = REAL(socket)(family, SOCK_STREAM, IPPROTO_TCP);
+    r->addr_len = sizeof(r->addr);
+    if (r->s == INVALID_SOCKET || REAL(bind)(r->s, (struct sockaddr *)&ss, len) ||
+        REAL(getsockname)(r->s, (struct sockaddr *)&r->addr, &r->addr_len))
+    {
+        ERR("cannot open a refusing %s port (%d)\n", family == AF_INET6 ? "IPv6" : "IPv4", WSAGetLastError());
+        if (r->s != INVALID_SOCKET) REAL(closesocket)(r->s);
+        r->s = INVALID_SOCKET;
+    }
+    return TRUE;
+}
+
+/* A loopback address that refuses every connection (bound, never listening). */
+static BOOL refusing_address(int family, SOCKADDR_STORAGE *addr, int *len)
+{
+    struct refuser *r = &refusers[family == AF_INET6 ? 1 : 0];
+
+    InitOnceExecuteOnce(&r->once, open_refuser, r, NULL);
+    if (r->s == INVALID_SOCKET) return FALSE;
+    *addr = r->addr;
+    *len = r->addr_len;
+    return TRUE;
+}
+
+struct pending_connect {
+    SOCKET s;
+    ULONG serial;
+    int family;
+    SOCKET conn;                /* the control connection the verdict comes on */
+    struct secsock_addr peer;
+    BOOL ex;                    /* ConnectEx: the rest is its arguments */
+    void *send_buf;
+    DWORD send_len;
+    OVERLAPPED *ovl;
+};
+
+/* NTSTATUS values of an OVERLAPPED's Internal (ntstatus.h, not included
+ * next to winsock2.h here). */
+#define SECSOCK_STATUS_CONNECTION_REFUSED 0xc0000236
+#define SECSOCK_STATUS_CANCELLED          0xc0000120
+
+/* Completes the program's OVERLAPPED when Wine's ConnectEx cannot: the
+ * socket was closed meanwhile, or the call failed at once.  (No packet can
+ * be posted to a completion port: the DLL does not know it.) */
+static void fail_overlapped(OVERLAPPED *ovl, ULONG_PTR status)
+{
+    ovl->Internal = status;
+    ovl->InternalHigh = 0;
+    if (ovl->hEvent) SetEvent((HANDLE)((ULONG_PTR)ovl->hEvent & ~(ULONG_PTR)1));
+}
+
+/* Calls Wine's connect or ConnectEx for a set-up that the program is not
+ * waiting in.  Returns whether Wine took it (it then completes it). */
+static BOOL issue_connect(const struct pending_connect *pc, const SOCKADDR_STORAGE *target, int target_len)
+{
+    DWORD sent = 0;
+
+    if (!pc->ex)
+    {
+        REAL(connect)(pc->s, (const struct sockaddr *)target, target_len);  /* WSAEWOULDBLOCK: Wine goes on */
+        return TRUE;
+    }
+    if (real_ConnectEx(pc->s, (const struct sockaddr *)target, target_len, pc->send_buf, pc->send_len, &sent, pc->ovl))
+        return TRUE;
+    return WSAGetLastError() == WSA_IO_PENDING;
+}
+
+static DWORD WINAPI connect_worker(void *arg)
+{
+    struct pending_connect *pc = arg;
+    SOCKADDR_STORAGE target;
+    struct secsock_addr relay;
+    struct secsock_socket *sock;
+    enum route route;
+    int target_len = 0, err = 0;
+    BOOL allowed, issued = FALSE, took = FALSE;
+
+    route = await_route(pc->s, pc->conn, &pc->peer, &relay, &err);
+    if (route == ROUTE_RELAY)
+    {
+        target_len = sizeof(target);
+        allowed = !addr_to_sockaddr(&relay, (struct sockaddr *)&target, &target_len);
+    }
+    else allowed = FALSE;   /* a set-up ends in a relay or not at all */
+    if (!allowed && !refusing_address(pc->family, &target, &target_len)) target_len = 0;
+    /* Under the table's lock: closesocket cannot pull the handle away (and
+     * a new socket cannot take it) between the check and Wine's call. */
+    if ((sock = sockstate_get(pc->s, FALSE)))
+    {
+        if (sock->serial == pc->serial && sock->connect_pending)
+        {
+            sock->connect_pending = FALSE;
+            sock->connect_issued = TRUE;
+            took = TRUE;
+            if (!allowed)
+            {
+                WARN("socket %#Ix: secured connection refused (%d); the pending connect fails\n", pc->s, err);
+                sock->has_peer = FALSE;
+                sock->info_flags = 0;
+            }
+            if (target_len) issued = issue_connect(pc, &target, target_len);
+        }
+        sockstate_release(sock);
+    }
+    if (pc->ex && !issued) fail_overlapped(pc->ovl, took ? SECSOCK_STATUS_CONNECTION_REFUSED : SECSOCK_STATUS_CANCELLED);
+    HeapFree(GetProcessHeap(), 0, pc);
+    return 0;
+}
+
+/* Hands a set-up the service is still working on to a worker.  FALSE with
+ * the error set when it could not (conn is closed then). */
+static BOOL start_pending_connect(SOCKET s, SOCKET conn, const struct secsock_addr *peer, int family,
+                                  void *send_buf, DWORD send_len, OVERLAPPED *ovl, BOOL ex)
+{
+    struct pending_connect *pc;
+    struct secsock_socket *sock;
+
+    if (!(pc = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*pc))))
+    {
+        control_close(conn);
+        return fail(WSAENOBUFS);
+    }
+    pc->s = s;
+    pc->conn = conn;
+    pc->peer = *peer;
+    pc->family = family;
+    pc->ex = ex;
+    pc->send_buf = send_buf;
+    pc->send_len = send_len;
+    pc->ovl = ovl;
+    if (!(sock = sockstate_get(s, FALSE)))
+    {
+        control_close(conn);
+        HeapFree(GetProcessHeap(), 0, pc);
+        return fail(WSAENOTSOCK);
+    }
+    pc->serial = sock->serial;
+    sock->connect_pending = TRUE;
+    if (ovl)
+    {
+        ovl->Internal = STATUS_PENDING;
+        ovl->InternalHigh = 0;
+        if (ovl->hEvent) ResetEvent((HANDLE)((ULONG_PTR)ovl->hEvent & ~(ULONG_PTR)1));
+    }
+    if (!QueueUserWorkItem(connect_worker, pc, WT_EXECUTELONGFUNCTION))
+    {
+        sock->connect_pending = FALSE;
+        sockstate_release(sock);
+        control_close(conn);
+        HeapFree(GetProcessHeap(), 0, pc);
+        return fail(WSAENOBUFS);
+    }
+    sockstate_release(sock);
+    TRACE("socket %#Ix: the service sets the connection up in the background\n", s);
+    return TRUE;
+}
+
+/* A connect on a secured socket while an earlier one is under way: pending
+ * in the service is WSAEALREADY; once Wine's own connect was issued,
+ * Wine's call answers (WSAEALREADY, WSAEISCONN, ...). */
+static BOOL connect_in_progress(SOCKET s, BOOL *pending)
+{
+    struct secsock_socket *sock = sockstate_get(s, FALSE);
+    BOOL busy;
+
+    *pending = FALSE;
+    if (!sock) return FALSE;
+    *pending = sock->connect_pending;
+    busy = sock->connect_pending || sock->connect_issued;
+    sockstate_release(sock);
+    return busy;
+}
+
+static void mark_issued(SOCKET s)
+{
+    struct secsock_socket *sock = sockstate_get(s, FALSE);
+
+    if (!sock) return;
+    sock->connect_issued = TRUE;
+    sockstate_release(sock);
+}
+
+enum start { START_FAILED, START_PENDING, START_NOW };
+
+/* The first step of a connect that must not block: a refusal or a clear
+ * route is known at once (START_FAILED with the error set, or START_NOW
+ * with the target); a relay being set up goes on in a worker. */
+static enum start start_connect(SOCKET s, const struct sockaddr *name, int namelen, const struct snapshot *snap,
+                                void *send_buf, DWORD send_len, OVERLAPPED *ovl, BOOL ex,
+                                SOCKADDR_STORAGE *target, int *target_len)
+{
+    struct secsock_addr peer, relay;
+    enum route route;
+    SOCKET conn;
+    int err = 0;
+
+    if ((err = addr_from_sockaddr(name, namelen, &peer))) return fail(err), START_FAILED;
+    route = ask_route(s, snap, &peer, &relay, &conn, &err);
+    if (route == ROUTE_PENDING)
+        return start_pending_connect(s, conn, &peer, snap->family, send_buf, send_len, ovl, ex) ? START_PENDING
+                                                                                                : START_FAILED;
+    if (!route_target(route, name, namelen, &relay, err, target, target_len)) return START_FAILED;
+    mark_issued(s);
+    return START_NOW;
 }
 
 int WINAPI secsock_connect(SOCKET s, const struct sockaddr *name, int namelen)
@@ -157,11 +455,24 @@ int WINAPI secsock_connect(SOCKET s, const struct sockaddr *name, int namelen)
     struct secsock_addr peer;
     SOCKADDR_STORAGE target;
     int target_len;
+    BOOL pending;
 
     if (addr_from_sockaddr(name, namelen, &peer)) memset(&peer, 0, sizeof(peer));
     if (!take_snapshot(s, &peer, &snap)) return REAL(connect)(s, name, namelen);
     TRACE("secured socket %#Ix connects\n", s);
+    if (connect_in_progress(s, &pending))
+        return pending ? (fail(WSAEALREADY), SOCKET_ERROR) : REAL(connect)(s, name, namelen);
+    if (nbio_is_nonblocking(s))
+    {
+        switch (start_connect(s, name, namelen, &snap, NULL, 0, NULL, FALSE, &target, &target_len))
+        {
+        case START_FAILED: return SOCKET_ERROR;
+        case START_PENDING: return fail(WSAEWOULDBLOCK), SOCKET_ERROR;
+        case START_NOW: return REAL(connect)(s, (struct sockaddr *)&target, target_len);
+        }
+    }
     if (!route_connect(s, name, namelen, &snap, &target, &target_len)) return SOCKET_ERROR;
+    mark_issued(s);
     return REAL(connect)(s, (struct sockaddr *)&target, target_len);
 }
 
@@ -172,11 +483,28 @@ int WINAPI secsock_WSAConnect(SOCKET s, const struct sockaddr *name, int namelen
     struct secsock_addr peer;
     SOCKADDR_STORAGE target;
     int target_len;
+    BOOL pending;
 
     if (addr_from_sockaddr(name, namelen, &peer)) memset(&peer, 0, sizeof(peer));
     if (!take_snapshot(s, &peer, &snap))
         return REAL(WSAConnect)(s, name, namelen, caller_data, callee_data, sqos, gqos);
-    if (!route_connect(s, name, namelen, &snap, &target, &target_len)) return SOCKET_ERROR;
+    if (connect_in_progress(s, &pending))
+        return pending ? (fail(WSAEALREADY), SOCKET_ERROR)
+                       : REAL(WSAConnect)(s, name, namelen, caller_data, callee_data, sqos, gqos);
+    if (nbio_is_nonblocking(s))
+    {
+        switch (start_connect(s, name, namelen, &snap, NULL, 0, NULL, FALSE, &target, &target_len))
+        {
+        case START_FAILED: return SOCKET_ERROR;
+        case START_PENDING: return fail(WSAEWOULDBLOCK), SOCKET_ERROR;
+        case START_NOW: break;
+        }
+    }
+    else
+    {
+        if (!route_connect(s, name, namelen, &snap, &target, &target_len)) return SOCKET_ERROR;
+        mark_issued(s);
+    }
     return REAL(WSAConnect)(s, (struct sockaddr *)&target, target_len, caller_data, callee_data, sqos, gqos);
 }
 
@@ -185,14 +513,26 @@ BOOL PASCAL secsock_ConnectEx(SOCKET s, const struct sockaddr *name, int namelen
 {
     struct snapshot snap;
     struct secsock_addr peer;
-    SOCKADDR_STORAGE target;
-    int target_len;
+    SOCKADDR_STORAGE local, target;
+    int local_len = sizeof(local), target_len;
+    BOOL pending;
 
     if (!real_ConnectEx) return fail(WSAEOPNOTSUPP);
     if (addr_from_sockaddr(name, namelen, &peer)) memset(&peer, 0, sizeof(peer));
     if (!take_snapshot(s, &peer, &snap)) return real_ConnectEx(s, name, namelen, send_buf, send_len, sent, ovl);
+    if (connect_in_progress(s, &pending))
+        return pending ? fail(WSAEALREADY) : real_ConnectEx(s, name, namelen, send_buf, send_len, sent, ovl);
+    /* What Wine's ConnectEx refuses at once is refused before anything is
+     * set up: no OVERLAPPED, an unbound socket. */
+    if (!ovl) return fail(WSAEINVAL);
+    if (REAL(getsockname)(s, (struct sockaddr *)&local, &local_len)) return fail(WSAEINVAL);
     /* Decided before the send buffer could leave: a refusal sends nothing. */
-    if (!route_connect(s, name, namelen, &snap, &target, &target_len)) return FALSE;
+    switch (start_connect(s, name, namelen, &snap, send_buf, send_len, ovl, TRUE, &target, &target_len))
+    {
+    case START_FAILED: return FALSE;
+    case START_PENDING: return fail(WSA_IO_PENDING);
+    case START_NOW: break;
+    }
     return real_ConnectEx(s, (struct sockaddr *)&target, target_len, send_buf, send_len, sent, ovl);
 }
 
@@ -587,11 +927,75 @@ SOCKET WINAPI secsock_WSAAccept(SOCKET s, struct sockaddr *addr, int *addrlen, L
 BOOL PASCAL secsock_AcceptEx(SOCKET listener, SOCKET accepted, void *buf, DWORD recv_len, DWORD local_len,
                              DWORD remote_len, DWORD *received, OVERLAPPED *ovl)
 {
+    struct secsock_socket *sock;
     struct snapshot snap;
 
     if (!real_AcceptEx) return fail(WSAEOPNOTSUPP);
-    if (take_snapshot(listener, NULL, &snap)) inherit_settings(listener, accepted);
+    if (take_snapshot(listener, NULL, &snap))
+    {
+        inherit_settings(listener, accepted);
+        /* The connection is known only when the OVERLAPPED completes, out of
+         * our sight: it is matched on its first use instead
+         * (SO_UPDATE_ACCEPT_CONTEXT, WSAQuerySocketSecurity, getpeername). */
+        if (snap.reserved && (sock = sockstate_get(accepted, FALSE)))
+        {
+            sock->accepted_from = listener;
+            sockstate_release(sock);
+        }
+    }
     return real_AcceptEx(listener, accepted, buf, recv_len, local_len, remote_len, received, ovl);
+}
+
+void match_accepted(SOCKET s)
+{
+    static const LINGER abort_close = { 1, 0 };
+    struct secsock_msg_announce a;
+    struct secsock_socket *sock;
+    struct snapshot snap;
+    SOCKET listener;
+    SOCKADDR_STORAGE peer;
+    int len = sizeof(peer);
+
+    if (!(sock = sockstate_get(s, FALSE))) return;
+    listener = sock->accepted_from;
+    sockstate_release(sock);
+    if (listener == INVALID_SOCKET) return;
+    /* Not connected yet: the AcceptEx is still pending. */
+    if (REAL(getpeername)(s, (struct sockaddr *)&peer, &len)) return;
+    if (take_snapshot(listener, NULL, &snap) && snap.reserved && relayed(listener, &snap, s, &a))
+    {
+        if ((sock = sockstate_get(s, FALSE)))
+        {
+            sock->accepted_from = INVALID_SOCKET;
+            sock->has_peer = TRUE;
+            sock->peer = a.peer;
+            sock->info_flags = a.info_flags;
+            lstrcpynA(sock->backend, "tls", sizeof(sock->backend));
+            sockstate_release(sock);
+        }
+        return;
+    }
+    /* Not delivered by the service: a local process reached the hidden
+     * port directly.  The program keeps its handle, but the connection is
+     * reset and reported as not secured. */
+    WARN("socket %#Ix: an AcceptEx connection bypassed secsockd: reset\n", s);
+    if ((sock = sockstate_get(s, FALSE)))
+    {
+        sock->accepted_from = INVALID_SOCKET;
+        sock->info_flags = 0;
+        sockstate_release(sock);
+    }
+    REAL(setsockopt)(s, SOL_SOCKET, SO_LINGER, (const char *)&abort_close, sizeof(abort_close));
+    REAL(shutdown)(s, SD_BOTH);
+}
+
+int WINAPI secsock_setsockopt(SOCKET s, int level, int name, const char *value, int len)
+{
+    int ret = REAL(setsockopt)(s, level, name, value, len);
+
+    if (!ret && secsock_tracked_count && level == SOL_SOCKET && name == SO_UPDATE_ACCEPT_CONTEXT)
+        match_accepted(s);
+    return ret;
 }
 
 /* ---- names ------------------------------------------------------------ */
@@ -617,6 +1021,7 @@ int WINAPI secsock_getpeername(SOCKET s, struct sockaddr *name, int *namelen)
 {
     struct snapshot snap;
 
+    if (secsock_tracked_count) match_accepted(s);
     if (!take_snapshot(s, NULL, &snap) || !snap.has_peer) return REAL(getpeername)(s, name, namelen);
     /* Still Wine's call first: it says whether the socket is connected. */
     {
@@ -676,7 +1081,10 @@ int WINAPI secsock_closesocket(SOCKET s)
     /* Forget the state first: once Wine closes s, its handle value may be
      * reused by another thread's new socket. */
     SOCKET lease = sockstate_remove(s);
-    int ret = REAL(closesocket)(s);
+    int ret;
+
+    nbio_forget(s);
+    ret = REAL(closesocket)(s);
     int err = WSAGetLastError();
 
     /* Closing the lease tells the service to release what it held. */
@@ -723,6 +1131,11 @@ int WINAPI secsock_WSAIoctl(SOCKET s, DWORD code, void *in, DWORD in_len, void *
             real_AcceptEx = *(LPFN_ACCEPTEX *)out;
             *(LPFN_ACCEPTEX *)out = secsock_AcceptEx;
         }
+        return ret;
+
+    case FIONBIO:
+        ret = REAL(WSAIoctl)(s, code, in, in_len, out, out_len, returned, ovl, cr);
+        if (!ret) nbio_after_ioctl(s, code, in, in_len);
         return ret;
     }
     return REAL(WSAIoctl)(s, code, in, in_len, out, out_len, returned, ovl, cr);

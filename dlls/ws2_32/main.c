@@ -21,11 +21,13 @@ BOOL WINAPI DllMain(HINSTANCE instance, DWORD reason, void *reserved)
         DisableThreadLibraryCalls(instance);
         if (!forward_load(instance, L"ws2_32.dll")) return FALSE;
         sockstate_init();
+        nbio_init();
         control_init();
         break;
     case DLL_PROCESS_DETACH:
         if (reserved) break;   /* the process is exiting: nothing to free */
         sockstate_shutdown();
+        nbio_shutdown();
         break;
     }
     return TRUE;

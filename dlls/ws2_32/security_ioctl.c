@@ -91,6 +91,7 @@ static int query_security(SOCKET s, const void *in, DWORD in_len, void *out, DWO
         return type == SOCK_STREAM ? WSAEFAULT : WSAEMSGSIZE;
     }
     if (type == SOCK_STREAM && !is_connected(s)) return WSAENOTCONN;
+    match_accepted(s);
 
     memset(&info, 0, sizeof(info));
     info.SecurityProtocol = SOCKET_SECURITY_PROTOCOL_DEFAULT;

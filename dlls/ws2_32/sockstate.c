@@ -42,8 +42,11 @@ struct secsock_socket *sockstate_get(SOCKET s, BOOL create)
         if (n->sock.s == s) return &n->sock;
     if (create && (n = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*n))))
     {
+        static ULONG next_serial;
         n->sock.s = s;
         n->sock.lease = INVALID_SOCKET;
+        n->sock.serial = ++next_serial;
+        n->sock.accepted_from = INVALID_SOCKET;
         n->next = buckets[bucket_of(s)];
         buckets[bucket_of(s)] = n;
         InterlockedIncrement(&secsock_tracked_count);

@@ -51,6 +51,10 @@ struct secsock_socket {
     struct secsock_addr peer;
     ULONG info_flags;             /* SOCKET_INFO_* of the connection */
     char backend[32];
+    ULONG serial;                 /* tells this socket from a later one with the same handle */
+    BOOL connect_pending;         /* a non-blocking connect is being set up by the service */
+    BOOL connect_issued;          /* Wine's own connect was called: it owns what follows */
+    SOCKET accepted_from;         /* AcceptEx on a reserved listener: not yet matched */
     /* A reserved listener: connections the service announced, not yet accepted. */
     struct secsock_msg_announce *announced;
     unsigned int announced_count;
@@ -72,6 +76,14 @@ SOCKET sockstate_remove(SOCKET s);
 const char *sockstate_target_for(const struct secsock_socket *sock, const struct secsock_addr *peer);
 int sockstate_set_target(struct secsock_socket *sock, const struct secsock_target *target);
 void sockstate_delete_target(struct secsock_socket *sock, const struct secsock_addr *peer);
+
+/* ---- non-blocking mode (nbio.c) ------------------------------------------ */
+
+void nbio_init(void);
+void nbio_shutdown(void);
+BOOL nbio_is_nonblocking(SOCKET s);
+void nbio_forget(SOCKET s);
+void nbio_after_ioctl(SOCKET s, DWORD code, const void *in, DWORD in_len);
 
 /* ---- control channel to secsockd (control.c) ---------------------------- */
 
@@ -107,6 +119,9 @@ BOOL PASCAL secsock_ConnectEx(SOCKET s, const struct sockaddr *name, int namelen
                               DWORD send_len, DWORD *sent, OVERLAPPED *ovl);
 BOOL PASCAL secsock_AcceptEx(SOCKET listener, SOCKET accepted, void *buf, DWORD recv_len,
                              DWORD local_len, DWORD remote_len, DWORD *received, OVERLAPPED *ovl);
+/* A socket AcceptEx filled from a reserved listener: matched against the
+ * service's announcements on first use (divert.c). */
+void match_accepted(SOCKET s);
 extern LPFN_CONNECTEX real_ConnectEx;
 extern LPFN_ACCEPTEX real_AcceptEx;
 

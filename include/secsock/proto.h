@@ -50,7 +50,13 @@ enum secsock_verdict {
     SECSOCK_VERDICT_DIRECT   = 1, /* clear text allowed: use the real socket call */
     SECSOCK_VERDICT_RELAY    = 2, /* connect the program's socket to 'relay' */
     SECSOCK_VERDICT_RESERVED = 3, /* the service holds the public address */
+    SECSOCK_VERDICT_PENDING  = 4, /* being set up: the final verdict follows on
+                                     the same connection */
 };
+
+/* How long the service may take to set a connection up (reach the peer,
+ * handshake, verify) before its final verdict. */
+#define SECSOCK_SETUP_TIMEOUT_S 10
 
 #define F_U8(n)        uint8_t n;
 #define F_U16(n)       uint16_t n;

@@ -6,7 +6,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct tcp_endpoint local = { { 127, 0, 0, 1 }, 0xa001 }, remote = { { 127, 0, 0, 1 }, 0x9c40 };
+    struct tcp_endpoint local = { { 127, 0, 0, 1 }, 0xa001, 0 }, remote = { { 127, 0, 0, 1 }, 0x9c40, 0 };
     uint32_t uid;
     char *copy = malloc(size ? size : 1);
 

@@ -103,7 +103,7 @@ static const char proc_tcp[] =
 
 START_TEST(proc_net_tcp)
 {
-    struct tcp_endpoint local = { { 127, 0, 0, 1 }, 0xa001 }, remote = { { 127, 0, 0, 1 }, 0x9c40 };
+    struct tcp_endpoint local = { { 127, 0, 0, 1 }, 0xa001, 0 }, remote = { { 127, 0, 0, 1 }, 0x9c40, 0 };
     uint32_t uid = 7;
 
     ck_assert_int_eq(proc_net_tcp_find_uid(proc_tcp, strlen(proc_tcp), &local, &remote, &uid), 0);
@@ -119,6 +119,30 @@ START_TEST(proc_net_tcp)
     local.addr[3] = 1;
     for (size_t cut = 0; cut < strlen(proc_tcp); cut++)
         proc_net_tcp_find_uid(proc_tcp, cut, &local, &remote, &uid);
+}
+END_TEST
+
+/* /proc/net/tcp6: ::1 is four host-order words, the last printed 01000000
+ * on a little-endian machine (like this test's text); an IPv4 endpoint
+ * never matches an IPv6 line. */
+static const char proc_tcp6[] =
+    "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+    "   0: 00000000000000000000000001000000:A001 00000000000000000000000001000000:9C40 01 00000000:00000000 00:00000000 00000000  1001        0 2 1\n"
+    "   1: 0000000000000000000000000100000:A002 00000000000000000000000001000000:9C40 01 00000000:00000000 00:00000000 00000000  1002        0 2 1\n";
+
+START_TEST(proc_net_tcp6)
+{
+    struct tcp_endpoint local = { { 0 }, 0xa001, 1 }, remote = { { 0 }, 0x9c40, 1 };
+    uint32_t uid = 7;
+
+    local.addr[15] = remote.addr[15] = 1;   /* ::1, network order */
+    ck_assert_int_eq(proc_net_tcp_find_uid(proc_tcp6, strlen(proc_tcp6), &local, &remote, &uid), 0);
+    ck_assert_int_eq(uid, 1001);
+    local.port = 0xa002;  /* 31 digits: malformed, skipped */
+    ck_assert_int_eq(proc_net_tcp_find_uid(proc_tcp6, strlen(proc_tcp6), &local, &remote, &uid), -1);
+    local.port = 0xa001;
+    local.v6 = remote.v6 = 0;
+    ck_assert_int_eq(proc_net_tcp_find_uid(proc_tcp6, strlen(proc_tcp6), &local, &remote, &uid), -1);
 }
 END_TEST
 
@@ -205,6 +229,7 @@ Suite *peer_uid_suite(void)
     Suite *s = suite_create("peer_uid");
     TCase *tc = tcase_create("proc net tcp");
     tcase_add_test(tc, proc_net_tcp);
+    tcase_add_test(tc, proc_net_tcp6);
     suite_add_tcase(s, tc);
     return s;
 }
