@@ -11,4 +11,5 @@ Suite *user_reg_suite(void);
 Suite *service_suite(void);
 Suite *tls_suite(void);
 Suite *vici_suite(void);
+Suite *vici_client_suite(void);
 #endif
