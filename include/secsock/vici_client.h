@@ -37,7 +37,7 @@ struct vici_client {
 };
 
 /* path: a file name or "unix://" URI; NULL: $SECSOCK_VICI_SOCKET, else
- * VICI_DEFAULT_SOCKET. */
+ * VICI_DEFAULT_SOCKET.  Call vici_client_close() whatever it returns. */
 int vici_client_open(struct vici_client *c, const char *path, int timeout_ms);
 void vici_client_close(struct vici_client *c);
 void vici_client_on_event(struct vici_client *c, vici_event_fn fn, void *ctx);
@@ -97,8 +97,10 @@ int vici_get_conns(struct vici_client *c, void (*fn)(void *ctx, const char *name
 int vici_load_shared(struct vici_client *c, const char *id, const void *secret, size_t secret_len,
                      const char *const *owners, size_t n_owners);
 int vici_unload_shared(struct vici_client *c, const char *id);
-/* timeout_ms is charon's (0: wait until done); the call waits that long
- * plus the client's own timeout. */
+/* timeout_ms is charon's: it answers when the SA is up (or down) or
+ * that time has passed, and the call waits that long plus the client's
+ * own timeout.  timeout_ms <= 0: charon answers at once and goes on in
+ * the background. */
 int vici_initiate(struct vici_client *c, const char *child, const char *ike, int timeout_ms);
 int vici_terminate(struct vici_client *c, const char *child, const char *ike, int timeout_ms);
 int vici_install(struct vici_client *c, const char *child, const char *ike);

@@ -60,6 +60,8 @@ int vici_client_open(struct vici_client *c, const char *path, int timeout_ms)
     {
         c->sys_errno = errno;
         c->broken = VICI_E_IO;
+        if (c->fd >= 0) close(c->fd);
+        c->fd = -1;
         return why(c, VICI_E_IO, "cannot connect to %s: %s", path, strerror(c->sys_errno));
     }
     return VICI_OK;
