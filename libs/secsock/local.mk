@@ -6,5 +6,10 @@ libs_secsock_libsecsock_a_SOURCES = \
 	libs/secsock/settings.c \
 	libs/secsock/client_posix.c \
 	libs/secsock/tls_relay.c \
-	libs/secsock/tls_identity.c
+	libs/secsock/tls_identity.c \
+	libs/secsock/vici.c \
+	libs/secsock/vici_tree.c \
+	libs/secsock/vici_build.c \
+	libs/secsock/vici_client.c \
+	libs/secsock/vici_commands.c
 EXTRA_DIST += include/secsock/messages.def

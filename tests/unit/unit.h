@@ -10,4 +10,6 @@ Suite *peer_uid_suite(void);
 Suite *user_reg_suite(void);
 Suite *service_suite(void);
 Suite *tls_suite(void);
+Suite *vici_suite(void);
+Suite *vici_client_suite(void);
 #endif
