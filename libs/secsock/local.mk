@@ -6,5 +6,10 @@ libs_secsock_libsecsock_a_SOURCES = \
 	libs/secsock/settings.c \
 	libs/secsock/client_posix.c \
 	libs/secsock/tls_relay.c \
-	libs/secsock/tls_identity.c
+	libs/secsock/tls_identity.c \
+	libs/secsock/xfrm_msg.c \
+	libs/secsock/xfrm_nl.c libs/secsock/xfrm_nl.h \
+	libs/secsock/xfrm_policy.c \
+	libs/secsock/xfrm_events.c \
+	libs/secsock/xfrm_probe.c
 EXTRA_DIST += include/secsock/messages.def
