@@ -191,14 +191,10 @@ size_t secsock_xfrm_build_esp_sa(void *buf, size_t cap, int family, const uint8_
                                  uint32_t seq)
 {
     struct xfrm_usersa_info sa;
-    struct {
-        struct xfrm_algo algo;
-        uint8_t key[16];
-    } crypt;
-    struct {
-        struct xfrm_algo_auth algo;
-        uint8_t key[32];
-    } auth;
+    /* Each algorithm is its header followed by the key bytes. */
+    struct xfrm_algo crypt;
+    struct xfrm_algo_auth auth;
+    uint8_t crypt_attr[sizeof(crypt) + 16], auth_attr[sizeof(auth) + 32];
     size_t alen = family_addr_len(family);
     struct builder b;
 
@@ -217,19 +213,21 @@ size_t secsock_xfrm_build_esp_sa(void *buf, size_t cap, int family, const uint8_
      * has built in, so a refusal speaks about ESP, not about a missing
      * cipher module (AES-GCM often is one). */
     memset(&crypt, 0, sizeof(crypt));
-    strcpy(crypt.algo.alg_name, "cbc(aes)");
-    crypt.algo.alg_key_len = 16 * 8;
-    memcpy(crypt.key, key, 16);
+    strcpy(crypt.alg_name, "cbc(aes)");
+    crypt.alg_key_len = 16 * 8;
+    memcpy(crypt_attr, &crypt, sizeof(crypt));
+    memcpy(crypt_attr + sizeof(crypt), key, 16);
     memset(&auth, 0, sizeof(auth));
-    strcpy(auth.algo.alg_name, "hmac(sha256)");
-    auth.algo.alg_key_len = 32 * 8;
-    auth.algo.alg_trunc_len = 128;
-    memcpy(auth.key, key + 16, 32);
+    strcpy(auth.alg_name, "hmac(sha256)");
+    auth.alg_key_len = 32 * 8;
+    auth.alg_trunc_len = 128;
+    memcpy(auth_attr, &auth, sizeof(auth));
+    memcpy(auth_attr + sizeof(auth), key + 16, 32);
 
     builder_start(&b, buf, cap, XFRM_MSG_NEWSA, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, seq);
     builder_put(&b, &sa, sizeof(sa));
-    builder_attr(&b, XFRMA_ALG_CRYPT, &crypt, sizeof(crypt.algo) + 16);
-    builder_attr(&b, XFRMA_ALG_AUTH_TRUNC, &auth, sizeof(auth.algo) + 32);
+    builder_attr(&b, XFRMA_ALG_CRYPT, crypt_attr, sizeof(crypt_attr));
+    builder_attr(&b, XFRMA_ALG_AUTH_TRUNC, auth_attr, sizeof(auth_attr));
     return builder_finish(&b);
 }
 

@@ -249,9 +249,10 @@ static int expect_selector(const struct secsock_xfrm_selector *s, const struct s
     return 0;
 }
 
-static int wait_acquire(int events, struct secsock_xfrm_event *ev)
+/* The next notification of this kind within about ms milliseconds. */
+static int wait_event(int events, enum secsock_xfrm_event_kind kind, struct secsock_xfrm_event *ev, int ms)
 {
-    for (int tries = 0; tries < 30; tries++)
+    for (int tries = 0; tries < ms / 100; tries++)
     {
         uint8_t raw[16384];
         size_t count = 0;
@@ -260,11 +261,39 @@ static int wait_acquire(int events, struct secsock_xfrm_event *ev)
         if (!readable_within(events, 100)) continue;
         n = recv(events, raw, sizeof(raw), MSG_PEEK);
         if (n > 0) capture("event", raw, (size_t)n);
-        if (secsock_xfrm_events_read(events, ev, 1, &count) == 0 && count == 1 &&
-            ev->kind == SECSOCK_XFRM_EV_ACQUIRE)
+        if (secsock_xfrm_events_read(events, ev, 1, &count) == 0 && count == 1 && ev->kind == kind)
             return 0;
     }
     return -1;
+}
+
+/* A policy as another daemon would add it: kernel-chosen index, another
+ * priority; with a hard lifetime of expire_seconds when not 0. */
+static int add_foreign_policy(int family, uint8_t protocol, uint64_t expire_seconds)
+{
+    struct secsock_xfrm_conn foreign = { loopback_tuple(family, protocol, 50001, 50002), SECSOCK_XFRM_REQUIRED, 0 };
+    struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+    uint8_t req[SECSOCK_XFRM_MSG_MAX], ack[4096];
+    size_t len = secsock_xfrm_build_policy_add(req, sizeof(req), &foreign, SECSOCK_XFRM_DIR_OUT, 9), off = 0;
+    struct xfrm_userpolicy_info info;
+    struct secsock_xfrm_nlmsg msg;
+    int fd, err = 1;
+    ssize_t n;
+
+    memcpy(&info, req + NLMSG_HDRLEN, sizeof(info));
+    info.index = 0;
+    info.priority = 100;
+    info.lft.hard_add_expires_seconds = expire_seconds;
+    memcpy(req + NLMSG_HDRLEN, &info, sizeof(info));
+    fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_XFRM);
+    EXPECT(fd >= 0 && sendto(fd, req, len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) == (ssize_t)len);
+    n = recv(fd, ack, sizeof(ack), 0);
+    close(fd);
+    EXPECT(n > 0);
+    capture("ack", ack, (size_t)n);
+    EXPECT(secsock_xfrm_next_msg(ack, (size_t)n, &off, &msg) == 1 && msg.type == NLMSG_ERROR);
+    EXPECT(secsock_xfrm_decode_error(msg.payload, msg.payload_len, &err) == 0 && err == 0);
+    return 0;
 }
 
 /* A required policy: the packet does not leave, the kernel asks for keys,
@@ -300,30 +329,7 @@ static int scenario_required(int family, uint8_t protocol)
     conn.slot = 77;
 
     /* A policy that is not ours (the kernel picks its index): cleanup must keep it. */
-    struct secsock_xfrm_conn foreign = { loopback_tuple(family, protocol, 50001, 50002), SECSOCK_XFRM_REQUIRED, 0 };
-    uint8_t req[SECSOCK_XFRM_MSG_MAX];
-    size_t len = secsock_xfrm_build_policy_add(req, sizeof(req), &foreign, SECSOCK_XFRM_DIR_OUT, 9);
-    struct xfrm_userpolicy_info info;
-    memcpy(&info, req + NLMSG_HDRLEN, sizeof(info));
-    info.index = 0;
-    info.priority = 100;
-    memcpy(req + NLMSG_HDRLEN, &info, sizeof(info));
-    {
-        int fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_XFRM);
-        struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-        uint8_t ack[4096];
-        int err = 1;
-        struct secsock_xfrm_nlmsg msg;
-        size_t off = 0;
-        ssize_t n;
-        EXPECT(fd >= 0 && sendto(fd, req, len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) == (ssize_t)len);
-        n = recv(fd, ack, sizeof(ack), 0);
-        EXPECT(n > 0);
-        capture("ack", ack, (size_t)n);
-        EXPECT(secsock_xfrm_next_msg(ack, (size_t)n, &off, &msg) == 1 && msg.type == NLMSG_ERROR);
-        EXPECT(secsock_xfrm_decode_error(msg.payload, msg.payload_len, &err) == 0 && err == 0);
-        close(fd);
-    }
+    EXPECT(add_foreign_policy(family, protocol, 0) == 0);
 
     EXPECT_OK(secsock_xfrm_policy_dump(&nl, count_policies, &before));
     EXPECT(before.ours == 2 && before.foreign == 1);
@@ -332,7 +338,7 @@ static int scenario_required(int family, uint8_t protocol)
     /* Traffic that matches: held back, and the kernel asks for keys. */
     client = send_from_local(&conn.tuple, "must not arrive", &server);
     EXPECT(client >= 0 && server >= 0);
-    EXPECT(wait_acquire(events, &ev) == 0);
+    EXPECT(wait_event(events, SECSOCK_XFRM_EV_ACQUIRE, &ev, 3000) == 0);
     EXPECT(ev.policy.index == secsock_xfrm_index(77, XFRM_POLICY_OUT));
     EXPECT(ev.policy.dir == XFRM_POLICY_OUT);
     EXPECT(ev.policy.tmpl_count == 1 && ev.policy.tmpl_proto == IPPROTO_ESP);
@@ -394,6 +400,40 @@ static int scenario_optional(int family, uint8_t protocol)
     return 0;
 }
 
+/* A larval SA that nobody keys expires (hard EXPIRE), and a policy with
+ * a hard lifetime expires (POLEXPIRE); both decoded. */
+static int scenario_expire(int family, uint8_t protocol)
+{
+    struct secsock_xfrm_nl nl;
+    struct secsock_xfrm_conn conn = { loopback_tuple(family, protocol, 42001, 42002), SECSOCK_XFRM_REQUIRED, 9 };
+    struct secsock_xfrm_event ev;
+    int events, server, client;
+
+    /* The kernel keeps a larval SA for xfrm_acq_expires seconds (30 by default). */
+    EXPECT(write_sysctl("/proc/sys/net/core/xfrm_acq_expires", "1") == 0);
+    EXPECT_OK(secsock_xfrm_open(&nl));
+    EXPECT_OK(secsock_xfrm_events_open(&events));
+    EXPECT_OK(secsock_xfrm_policy_add(&nl, &conn));
+    client = send_from_local(&conn.tuple, "held", &server);
+    EXPECT(client >= 0 && server >= 0);
+    EXPECT(wait_event(events, SECSOCK_XFRM_EV_ACQUIRE, &ev, 3000) == 0);
+    EXPECT(wait_event(events, SECSOCK_XFRM_EV_EXPIRE, &ev, 5000) == 0);
+    EXPECT(ev.hard == 1 && ev.sa.spi == 0 && ev.sa.proto == IPPROTO_ESP && ev.sa.family == family);
+    EXPECT(!memcmp(ev.sa.dst, conn.tuple.remote_addr, family == AF_INET ? 4 : 16));
+
+    EXPECT(add_foreign_policy(family, protocol, 1) == 0);
+    EXPECT(wait_event(events, SECSOCK_XFRM_EV_POLEXPIRE, &ev, 5000) == 0);
+    EXPECT(ev.hard == 1 && ev.policy.dir == XFRM_POLICY_OUT && ev.policy.priority == 100);
+    EXPECT(ev.policy.sel.src_port == 50001 && ev.policy.sel.dst_port == 50002);
+    EXPECT(ev.policy.tmpl_count == 1 && ev.policy.tmpl_proto == IPPROTO_ESP);
+    EXPECT_OK(secsock_xfrm_policy_del(&nl, 9));
+    close(client);
+    close(server);
+    close(events);
+    secsock_xfrm_close(&nl);
+    return 0;
+}
+
 static int scenario_probe(void)
 {
     struct secsock_xfrm_support s;
@@ -448,6 +488,7 @@ int main(void)
         { "required, UDP over IPv4: datagram held, ACQUIRE, cleanup", scenario_required, AF_INET, IPPROTO_UDP },
         { "required, TCP over IPv6: SYN held, ACQUIRE, cleanup", scenario_required, AF_INET6, IPPROTO_TCP },
         { "required, UDP over IPv6: datagram held, ACQUIRE, cleanup", scenario_required, AF_INET6, IPPROTO_UDP },
+        { "expiry: larval SA (EXPIRE) and policy lifetime (POLEXPIRE)", scenario_expire, AF_INET, IPPROTO_UDP },
         { "optional, TCP over IPv4: clear and intact", scenario_optional, AF_INET, IPPROTO_TCP },
         { "optional, UDP over IPv6: clear and intact", scenario_optional, AF_INET6, IPPROTO_UDP },
     };
