@@ -8,6 +8,7 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/test_misc.c \
 	tests/unit/test_service.c \
 	tests/unit/test_tls.c \
+	tests/unit/test_xfrm.c \
 	server/policy.c server/peer_uid.c server/trust.c \
 	programs/secsockctl/prefix.c
 tests_unit_unit_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(GNUTLS_CFLAGS)

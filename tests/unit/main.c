@@ -14,6 +14,7 @@ int main(void)
     srunner_add_suite(sr, user_reg_suite());
     srunner_add_suite(sr, service_suite());
     srunner_add_suite(sr, tls_suite());
+    srunner_add_suite(sr, xfrm_suite());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

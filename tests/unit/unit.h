@@ -10,4 +10,5 @@ Suite *peer_uid_suite(void);
 Suite *user_reg_suite(void);
 Suite *service_suite(void);
 Suite *tls_suite(void);
+Suite *xfrm_suite(void);
 #endif
