@@ -3,10 +3,14 @@
  * kernel.) */
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/capability.h>
 #include <linux/netlink.h>
 #include <linux/xfrm.h>
 #include "secsock/xfrm.h"
@@ -428,6 +432,52 @@ START_TEST(events_decoded)
 }
 END_TEST
 
+/* Sets or clears CAP_NET_ADMIN in the effective set (permitted stays). */
+static int set_net_admin(int on)
+{
+    struct __user_cap_header_struct head = { _LINUX_CAPABILITY_VERSION_3, 0 };
+    struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+    if (syscall(SYS_capget, &head, data) < 0) return -1;
+    if (on) data[CAP_TO_INDEX(CAP_NET_ADMIN)].effective |= CAP_TO_MASK(CAP_NET_ADMIN);
+    else data[CAP_TO_INDEX(CAP_NET_ADMIN)].effective &= ~CAP_TO_MASK(CAP_NET_ADMIN);
+    return (int)syscall(SYS_capset, &head, data);
+}
+
+START_TEST(probe_reports_why)
+{
+    struct secsock_xfrm_support s;
+    struct secsock_xfrm_nl nl;
+    size_t removed;
+    int events;
+
+    /* Without CAP_NET_ADMIN: said so, and the kernel refuses requests and
+     * notifications alike (EPERM, returned, not printed). */
+    ck_assert_int_eq(set_net_admin(0), 0);
+    ck_assert_int_eq(secsock_xfrm_probe(&s), 0);
+    ck_assert_int_eq(s.net_admin, 0);
+    ck_assert_ptr_nonnull(strstr(s.reason, "no CAP_NET_ADMIN"));
+    ck_assert_int_eq(secsock_xfrm_open(&nl), 0);
+    ck_assert_int_eq(secsock_xfrm_cleanup(&nl, &removed), -EPERM);
+    secsock_xfrm_close(&nl);
+    ck_assert_int_eq(secsock_xfrm_events_open(&events), -EPERM);
+    /* ESP is asked in a namespace of the child's own, so it is answered
+     * either way: yes, or an errno and why. */
+    ck_assert(s.esp ? s.esp_errno == 0 : s.esp_errno > 0 && strstr(s.reason, "ESP") != NULL);
+    if (getuid() == 0)
+    {
+        struct secsock_xfrm_support again;
+        ck_assert_int_eq(set_net_admin(1), 0);
+        ck_assert_int_eq(secsock_xfrm_probe(&again), 0);
+        ck_assert_int_eq(again.net_admin, 1);
+        ck_assert_ptr_null(strstr(again.reason, "CAP_NET_ADMIN"));
+        ck_assert_int_eq(again.esp, s.esp);
+        ck_assert_int_eq(again.esp_errno, s.esp_errno);
+        if (!again.esp) printf("xfrm probe: %s\n", again.reason);
+    }
+}
+END_TEST
+
 Suite *xfrm_suite(void)
 {
     Suite *s = suite_create("xfrm");
@@ -442,6 +492,9 @@ Suite *xfrm_suite(void)
     tcase_add_test(tc, message_walk_bounds);
     tcase_add_test(tc, policy_decoder_bounds);
     tcase_add_test(tc, events_decoded);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("probe");
+    tcase_add_test(tc, probe_reports_why);
     suite_add_tcase(s, tc);
     return s;
 }
