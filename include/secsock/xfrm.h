@@ -104,8 +104,8 @@ struct secsock_xfrm_event {
     int hard;                               /* expire events */
     uint32_t acquire_seq;                   /* ACQUIRE: the sequence a keying daemon answers with */
     struct secsock_xfrm_policy_view policy; /* ACQUIRE, POLEXPIRE */
-    /* EXPIRE: the SA.  ACQUIRE: the SA asked for (addresses, proto;
-     * the packet's selector is in policy.sel's place as sa.sel). */
+    /* EXPIRE: the SA.  ACQUIRE: the SA asked for (its addresses and
+     * protocol) and, in sa.sel, the selector of the packet that caused it. */
     struct secsock_xfrm_sa_view sa;
 };
 
@@ -146,10 +146,12 @@ int secsock_xfrm_sa_query(struct secsock_xfrm_nl *nl, const struct secsock_xfrm_
                           struct secsock_xfrm_sa_view *out, size_t max, size_t *count);
 
 /* ---- notifications ----------------------------------------------------- */
-/* A non-blocking socket in the ACQUIRE and EXPIRE groups (*fd). */
+/* A non-blocking socket in the ACQUIRE and EXPIRE groups (*fd); needs
+ * CAP_NET_ADMIN (-EPERM otherwise). */
 int secsock_xfrm_events_open(int *fd);
 /* Reads one datagram and decodes its notifications into out (up to max;
- * others are skipped); -EAGAIN when nothing is waiting. */
+ * others are skipped); -EAGAIN when nothing is waiting, -ENOBUFS when the
+ * kernel dropped notifications (re-read the state with the dumps). */
 int secsock_xfrm_events_read(int fd, struct secsock_xfrm_event *out, size_t max, size_t *count);
 
 /* ---- what this machine allows ----------------------------------------- */

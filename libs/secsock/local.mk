@@ -7,7 +7,7 @@ libs_secsock_libsecsock_a_SOURCES = \
 	libs/secsock/client_posix.c \
 	libs/secsock/tls_relay.c \
 	libs/secsock/tls_identity.c \
-	libs/secsock/xfrm_msg.c \
+	libs/secsock/xfrm_msg.c include/secsock/xfrm.h include/secsock/xfrm_msg.h \
 	libs/secsock/xfrm_nl.c libs/secsock/xfrm_nl.h \
 	libs/secsock/xfrm_policy.c \
 	libs/secsock/xfrm_events.c \
