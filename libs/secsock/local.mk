@@ -11,5 +11,10 @@ libs_secsock_libsecsock_a_SOURCES = \
 	libs/secsock/vici_tree.c \
 	libs/secsock/vici_build.c \
 	libs/secsock/vici_client.c \
-	libs/secsock/vici_commands.c
+	libs/secsock/vici_commands.c \
+	libs/secsock/xfrm_msg.c include/secsock/xfrm.h include/secsock/xfrm_msg.h \
+	libs/secsock/xfrm_nl.c libs/secsock/xfrm_nl.h \
+	libs/secsock/xfrm_policy.c \
+	libs/secsock/xfrm_events.c \
+	libs/secsock/xfrm_probe.c
 EXTRA_DIST += include/secsock/messages.def

@@ -1,7 +1,7 @@
 # libFuzzer targets, one per decoder of bytes from outside the process,
 # built with clang and sanitizers when configure found libFuzzer.
 FUZZ_TARGETS = tests/fuzz/fuzz_proto tests/fuzz/fuzz_settings tests/fuzz/fuzz_control_file \
-	tests/fuzz/fuzz_proc_net_tcp tests/fuzz/fuzz_trust tests/fuzz/fuzz_vici
+	tests/fuzz/fuzz_proc_net_tcp tests/fuzz/fuzz_trust tests/fuzz/fuzz_vici tests/fuzz/fuzz_xfrm
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I$(top_srcdir)/include -D_GNU_SOURCE
 EXTRA_DIST += tests/fuzz/run-fuzz.sh tests/fuzz/corpus $(addsuffix .c,$(FUZZ_TARGETS))
@@ -21,6 +21,8 @@ tests/fuzz/fuzz_trust: $(top_srcdir)/tests/fuzz/fuzz_trust.c $(top_srcdir)/serve
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
 tests/fuzz/fuzz_vici: $(top_srcdir)/tests/fuzz/fuzz_vici.c $(top_srcdir)/libs/secsock/vici.c \
 		$(top_srcdir)/libs/secsock/vici_tree.c $(top_srcdir)/libs/secsock/vici_build.c
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
+tests/fuzz/fuzz_xfrm: $(top_srcdir)/tests/fuzz/fuzz_xfrm.c $(top_srcdir)/libs/secsock/xfrm_msg.c
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
 
 # make fuzz: each target for FUZZ_SECONDS (default 300).

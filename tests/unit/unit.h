@@ -12,4 +12,5 @@ Suite *service_suite(void);
 Suite *tls_suite(void);
 Suite *vici_suite(void);
 Suite *vici_client_suite(void);
+Suite *xfrm_suite(void);
 #endif
