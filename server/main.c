@@ -18,6 +18,7 @@
 #include "log.h"
 #include "runtime_dir.h"
 #include "secsock/client.h"
+#include "ipsec.h"
 #include "service.h"
 #include "trust.h"
 #include "secsock/tls_identity.h"
@@ -227,6 +228,7 @@ int main(int argc, char **argv)
     config.check_peer_uid = 1;
     config.relay_idle_timeout = idle_timeout;
     setup_tls(&config, &identity);
+    config.ipsec_event_fd = ipsec_backend_init(&config, dir);
     if (getrandom(config.secret, sizeof(config.secret), 0) != (ssize_t)sizeof(config.secret))
     {
         log_error("cannot draw the secret: %s", strerror(errno));

@@ -24,6 +24,28 @@ struct policy_decision policy_connect(const struct secsock_msg_connect *req, uin
         d.reason = "invalid security protocol";
         return d;
     }
+    if (req->protocol == SECSOCK_PROTOCOL_IPSEC || req->protocol == SECSOCK_PROTOCOL_IPSEC2)
+    {
+        /* IPsec was asked for by name: never TLS instead. */
+        if ((backends & SECSOCK_BACKEND_IPSEC) && req->socktype == SECSOCK_SOCK_STREAM)
+        {
+            d.verdict = SECSOCK_VERDICT_PENDING;
+            d.wsa_error = 0;
+            d.backend = "ipsec";
+            d.reason = "IPsec: policies for the 5-tuple, SA from charon";
+            return d;
+        }
+        d.backend = "ipsec";
+        if (clear_allowed(req->flags))
+        {
+            d.verdict = SECSOCK_VERDICT_DIRECT;
+            d.wsa_error = 0;
+            d.reason = "IPsec is not available here (see secsockctl status); ALLOW_INSECURE permits clear text";
+            return d;
+        }
+        d.reason = "IPsec asked for and not available here (see secsockctl status): refused, nothing sent";
+        return d;
+    }
     if (peer_pinned && (backends & SECSOCK_BACKEND_TLS) && req->socktype == SECSOCK_SOCK_STREAM)
     {
         d.verdict = SECSOCK_VERDICT_RELAY;

@@ -17,7 +17,10 @@ struct policy_decision {
 };
 
 /* backends: SECSOCK_BACKEND_* bits available here; peer_pinned: the peer is
- * in the trust list (it speaks secsock's TLS, with a known key). */
+ * in the trust list (it speaks secsock's TLS, with a known key).  The
+ * DEFAULT protocol is served by TLS (listed peers) or none; IPSEC and
+ * IPSEC2 only by IPsec: SECSOCK_VERDICT_PENDING means the IPsec backend
+ * sets the connection up. */
 struct policy_decision policy_connect(const struct secsock_msg_connect *req, uint32_t backends, int peer_pinned);
 struct policy_decision policy_bind(const struct secsock_msg_bind *req, uint32_t backends);
 

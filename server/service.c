@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "log.h"
 #include "peer_uid.h"
+#include "ipsec.h"
 #include "relay_conn.h"
 #include "sockaddr_posix.h"
 #include "trust.h"
@@ -78,9 +79,12 @@ static int peer_is_us(int fd, char *peer, size_t peer_len)
 static struct slot **slots;
 static int slot_count;
 
+static void ipsec_reply(void *session_slot, const struct secsock_msg *reply, int held);
+
 static void close_slot(int epfd, struct slot *slot, struct service_stats *stats)
 {
     if (slot->session.relay) relay_conn_abandon(&relay_host, slot->session.relay);
+    if (slot->session.ipsec) ipsec_conn_closed(slot->session.ipsec);
     if (slot->session.public_listener)
     {
         epoll_ctl(epfd, EPOLL_CTL_DEL, slot->session.lease_fd, NULL);
@@ -187,7 +191,9 @@ static void serve_session(int epfd, struct slot *slot, uint32_t events, const st
                     close_slot(epfd, slot, stats);
                     return;
                 }
-                if (s->state == SESSION_WAITING && !s->relay)
+                if (s->state == SESSION_WAITING && s->wants_ipsec && !s->ipsec)
+                    s->ipsec = ipsec_conn_start(slot, &s->ipsec_request, config, ipsec_reply);
+                else if (s->state == SESSION_WAITING && !s->wants_ipsec && !s->relay)
                     s->relay = relay_conn_start(&relay_host, slot, s, config);
                 if (s->listen_pending) open_public(epfd, slot, config);
                 continue;
@@ -317,6 +323,28 @@ static void relay_reply(void *session_slot, const struct secsock_msg *reply)
     epoll_ctl(relay_host.epfd, EPOLL_CTL_MOD, s->fd, &ev);
 }
 
+/* The IPsec backend answers its session; held: the session stays open,
+ * holding the protection, until the program closes it. */
+static void ipsec_reply(void *session_slot, const struct secsock_msg *reply, int held)
+{
+    struct slot *slot = session_slot;
+    struct session *s = &slot->session;
+    struct epoll_event ev;
+    int n = secsock_msg_encode(reply, s->out + s->out_len, sizeof(s->out) - s->out_len);
+
+    if (n > 0) s->out_len += (size_t)n;
+    s->wants_ipsec = 0;
+    if (held) s->state = SESSION_HELD;
+    else
+    {
+        s->ipsec = NULL;
+        s->state = SESSION_CLOSING;
+    }
+    ev.events = EPOLLIN | EPOLLRDHUP | EPOLLOUT;
+    ev.data.ptr = slot;
+    epoll_ctl(relay_host.epfd, EPOLL_CTL_MOD, s->fd, &ev);
+}
+
 static void sweep(int epfd, struct service_stats *stats, const struct service_config *config)
 {
     time_t now = time(NULL);
@@ -329,6 +357,7 @@ static void sweep(int epfd, struct service_stats *stats, const struct service_co
         close_slot(epfd, slots[i], stats);
     }
     relay_conn_sweep(&relay_host, now, config->relay_idle_timeout);
+    if (config->ipsec_event_fd >= 0) ipsec_backend_sweep(now);
 }
 
 int service_run(int listen_fd, const struct service_config *config, volatile int *stop)
@@ -357,6 +386,13 @@ int service_run(int listen_fd, const struct service_config *config, volatile int
         close(epfd);
         return -1;
     }
+    if (config->ipsec_event_fd >= 0)
+    {
+        static const int ipsec_watch = SERVICE_WATCH_IPSEC;
+        ev.events = EPOLLIN;
+        ev.data.ptr = (void *)&ipsec_watch;
+        epoll_ctl(epfd, EPOLL_CTL_ADD, config->ipsec_event_fd, &ev);
+    }
     while (!*stop)
     {
         int n = epoll_wait(epfd, events, 64, 1000);
@@ -372,6 +408,7 @@ int service_run(int listen_fd, const struct service_config *config, volatile int
             if (!ptr) accept_all(epfd, listen_fd, config);
             else if (*(int *)ptr == SERVICE_WATCH_RELAY) relay_conn_event(&relay_host, ptr);
             else if (*(int *)ptr == SERVICE_WATCH_PUBLIC) accept_public(ptr, config);
+            else if (*(int *)ptr == SERVICE_WATCH_IPSEC) ipsec_backend_event();
             else serve_session(epfd, ptr, events[i].events, config, &stats);
         }
         if (time(NULL) != last_sweep)
@@ -382,6 +419,7 @@ int service_run(int listen_fd, const struct service_config *config, volatile int
     }
     while (slot_count) close_slot(epfd, slots[slot_count - 1], &stats);
     relay_conn_close_all(&relay_host);
+    if (config->ipsec_event_fd >= 0) ipsec_backend_shutdown();
     free(slots);
     slots = NULL;
     close(epfd);

@@ -12,7 +12,8 @@
 struct tls_identity;
 
 /* What an epoll entry points to starts with one of these. */
-enum service_watch { SERVICE_WATCH_SESSION = 1, SERVICE_WATCH_RELAY = 2, SERVICE_WATCH_PUBLIC = 3 };
+enum service_watch { SERVICE_WATCH_SESSION = 1, SERVICE_WATCH_RELAY = 2, SERVICE_WATCH_PUBLIC = 3,
+                     SERVICE_WATCH_IPSEC = 4 };
 
 struct service_config {
     uint8_t secret[SECSOCK_SECRET_LEN];
@@ -21,7 +22,9 @@ struct service_config {
     const struct tls_identity *identity;   /* the TLS backend's; NULL without it */
     char config_dir[4096];          /* holds the trust list (trust.h) */
     char tls_status[256];           /* why TLS is (not) available, for STATUS */
-    unsigned int relay_idle_timeout;   /* seconds without traffic before a relay ends; 0: never */
+    unsigned int relay_idle_timeout;
+    char ipsec_status[256];         /* why IPsec is (not) available, for STATUS */
+    int ipsec_event_fd;             /* IPsec set-ups report here; -1: no IPsec backend */   /* seconds without traffic before a relay ends; 0: never */
 };
 
 /* Listens on 127.0.0.1 (port 0: the kernel picks).  Returns the listening

@@ -92,6 +92,22 @@ static int handle_connect(struct session *s, const struct secsock_msg_connect *r
         else pin = trust_lookup(&trust, &req->peer);
     }
     d = policy_connect(req, config->backends, pin != NULL);
+    if (d.verdict == SECSOCK_VERDICT_PENDING)
+    {
+        /* IPsec: set up by the backend's thread; it replies. */
+        log_info("%s: CONNECT tcp peer port %u (protocol %u, flags %#x): %s", s->peer, req->peer.port, req->protocol,
+                 req->flags, d.reason);
+        s->state = SESSION_WAITING;
+        s->deadline = 0;
+        s->wants_ipsec = 1;
+        s->ipsec_request = *req;
+        memset(&reply, 0, sizeof(reply));
+        reply.type = SECSOCK_MSG_CONNECT_VERDICT;
+        reply.u.connect_verdict.verdict = SECSOCK_VERDICT_PENDING;
+        reply.u.connect_verdict.protocol = req->protocol;
+        snprintf(reply.u.connect_verdict.backend, sizeof(reply.u.connect_verdict.backend), "%s", d.backend);
+        return queue(s, &reply);
+    }
 
     log_info("%s: CONNECT %s peer port %u (protocol %u, flags %#x, target \"%s\"): %s",
              s->peer, req->socktype == SECSOCK_SOCK_DGRAM ? "udp" : "tcp", req->peer.port, req->protocol,
@@ -197,7 +213,7 @@ static int handle_status(struct session *s, const struct service_config *config,
     snprintf(reply.u.status_reply.report, sizeof(reply.u.status_reply.report),
              "none: available\n"
              "tls: %s\n"
-             "ipsec: not available: not implemented in this version\n", config->tls_status);
+             "ipsec: %s\n", config->tls_status, config->ipsec_status);
     s->state = SESSION_CLOSING;
     return queue(s, &reply);
 }
@@ -224,6 +240,7 @@ static int handle(struct session *s, const struct secsock_msg *msg, const struct
         break;
     case SESSION_CLOSING:
     case SESSION_WAITING:
+    case SESSION_HELD:
         return 0;  /* the reply is (or will be) on its way; ignore what follows */
     }
     log_warn("%s: unexpected %s", s->peer, secsock_msg_name(msg->type));

@@ -16,7 +16,8 @@ enum session_state {
     SESSION_HELLO,     /* waiting for HELLO */
     SESSION_REQUEST,   /* authenticated, waiting for the request */
     SESSION_LEASE,     /* holding a reservation; LISTEN or EOF next */
-    SESSION_WAITING,   /* a TLS relay is being set up; it will reply */
+    SESSION_WAITING,   /* a TLS relay or an IPsec SA is being set up; it will reply */
+    SESSION_HELD,      /* the connection is protected (IPsec) until this session closes */
     SESSION_CLOSING,   /* flush the reply, then close */
 };
 
@@ -42,6 +43,9 @@ struct session {
     uint8_t relay_pin[32];
     uint32_t relay_protocol;
     void *relay;                      /* the relay set up for this request */
+    int wants_ipsec;                  /* SESSION_WAITING: the set-up is IPsec's */
+    struct secsock_msg_connect ipsec_request;
+    void *ipsec;                      /* the IPsec set-up or protection of this request */
     /* SESSION_LEASE: LISTEN asked for; the program's hidden address. */
     int listen_pending;
     uint32_t backlog;

@@ -70,7 +70,7 @@ static uint8_t wire_socktype(int type)
     return type == SOCK_DGRAM ? SECSOCK_SOCK_DGRAM : SECSOCK_SOCK_STREAM;
 }
 
-enum route { ROUTE_FAIL, ROUTE_DIRECT, ROUTE_RELAY, ROUTE_PENDING };
+enum route { ROUTE_FAIL, ROUTE_DIRECT, ROUTE_RELAY, ROUTE_PENDING, ROUTE_HELD };
 
 /* Applies a verdict of the service to socket s. */
 static enum route apply_verdict(SOCKET s, const struct secsock_msg *reply, const struct secsock_addr *peer,
@@ -90,6 +90,7 @@ static enum route apply_verdict(SOCKET s, const struct secsock_msg *reply, const
     case SECSOCK_VERDICT_PENDING:
         return ROUTE_PENDING;
     case SECSOCK_VERDICT_DIRECT:
+    case SECSOCK_VERDICT_HELD:
     case SECSOCK_VERDICT_RELAY:
         if ((sock = sockstate_get(s, FALSE)))
         {
@@ -103,6 +104,7 @@ static enum route apply_verdict(SOCKET s, const struct secsock_msg *reply, const
             sockstate_release(sock);
         }
         if (v->verdict == SECSOCK_VERDICT_DIRECT) return ROUTE_DIRECT;
+        if (v->verdict == SECSOCK_VERDICT_HELD) return ROUTE_HELD;
         *relay = v->relay;
         return ROUTE_RELAY;
     default:
@@ -110,6 +112,48 @@ static enum route apply_verdict(SOCKET s, const struct secsock_msg *reply, const
         WARN("socket %#Ix: secured connection refused (%d)\n", s, *err);
         return ROUTE_FAIL;
     }
+}
+
+/* ROUTE_HELD: the service protects the connection while conn stays open;
+ * the socket keeps conn until it is closed.  Then it connects directly. */
+static enum route hold_connection(SOCKET s, SOCKET conn, int *err)
+{
+    struct secsock_socket *sock = sockstate_get(s, FALSE);
+
+    if (!sock)
+    {
+        control_close(conn);
+        *err = WSAENOTSOCK;
+        return ROUTE_FAIL;
+    }
+    if (sock->held != INVALID_SOCKET) control_close(sock->held);
+    sock->held = conn;
+    sockstate_release(sock);
+    return ROUTE_DIRECT;
+}
+
+/* IPsec protects a 5-tuple, so the service must know the local end before
+ * the connection exists: an unbound socket is bound to an ephemeral port
+ * first (as connect would do).  Other protocols send no local address. */
+static int local_end(SOCKET s, const struct snapshot *snap, struct secsock_addr *local)
+{
+    SOCKADDR_STORAGE ss;
+    int len = sizeof(ss);
+
+    memset(local, 0, sizeof(*local));
+    if (snap->settings.protocol != SOCKET_SECURITY_PROTOCOL_IPSEC &&
+        snap->settings.protocol != SOCKET_SECURITY_PROTOCOL_IPSEC2)
+        return 0;
+    if (REAL(getsockname)(s, (struct sockaddr *)&ss, &len))
+    {
+        memset(&ss, 0, sizeof(ss));
+        ss.ss_family = snap->family;
+        len = snap->family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+        if (REAL(bind)(s, (struct sockaddr *)&ss, len)) return WSAGetLastError();
+        len = sizeof(ss);
+        if (REAL(getsockname)(s, (struct sockaddr *)&ss, &len)) return WSAGetLastError();
+    }
+    return addr_from_sockaddr((struct sockaddr *)&ss, len, local);
 }
 
 /* Asks the service how socket s may reach peer.  ROUTE_PENDING: the
@@ -122,8 +166,10 @@ static enum route ask_route(SOCKET s, const struct snapshot *snap, const struct 
     struct secsock_msg req, reply;
     enum route route;
 
-    if ((*conn = control_open(err)) == INVALID_SOCKET) return ROUTE_FAIL;
     memset(&req, 0, sizeof(req));
+    *conn = INVALID_SOCKET;
+    if (snap->type == SOCK_STREAM && (*err = local_end(s, snap, &req.u.connect.local))) return ROUTE_FAIL;
+    if ((*conn = control_open(err)) == INVALID_SOCKET) return ROUTE_FAIL;
     req.type = SECSOCK_MSG_CONNECT;
     req.u.connect.protocol = snap->settings.protocol;
     req.u.connect.flags = snap->settings.flags;
@@ -133,7 +179,12 @@ static enum route ask_route(SOCKET s, const struct snapshot *snap, const struct 
     strcpy(req.u.connect.target_name, snap->target);
     if ((*err = control_call(*conn, &req, &reply))) route = ROUTE_FAIL;
     else route = apply_verdict(s, &reply, peer, relay, err);
-    if (route != ROUTE_PENDING)
+    if (route == ROUTE_HELD)
+    {
+        route = hold_connection(s, *conn, err);
+        *conn = INVALID_SOCKET;
+    }
+    else if (route != ROUTE_PENDING)
     {
         control_close(*conn);
         *conn = INVALID_SOCKET;
@@ -160,6 +211,8 @@ static enum route await_route(SOCKET s, SOCKET conn, const struct secsock_addr *
         *err = WSAENETDOWN;
         route = ROUTE_FAIL;
     }
+    else if (route == ROUTE_HELD)
+        return hold_connection(s, conn, err);
     control_close(conn);
     return route;
 }
@@ -273,6 +326,8 @@ struct pending_connect {
     int family;
     SOCKET conn;                /* the control connection the verdict comes on */
     struct secsock_addr peer;
+    SOCKADDR_STORAGE name;      /* where the program connects (a direct route goes there) */
+    int namelen;
     BOOL ex;                    /* ConnectEx: the rest is its arguments */
     void *send_buf;
     DWORD send_len;
@@ -321,12 +376,7 @@ static DWORD WINAPI connect_worker(void *arg)
     BOOL allowed, issued = FALSE, took = FALSE;
 
     route = await_route(pc->s, pc->conn, &pc->peer, &relay, &err);
-    if (route == ROUTE_RELAY)
-    {
-        target_len = sizeof(target);
-        allowed = !addr_to_sockaddr(&relay, (struct sockaddr *)&target, &target_len);
-    }
-    else allowed = FALSE;   /* a set-up ends in a relay or not at all */
+    allowed = route_target(route, (struct sockaddr *)&pc->name, pc->namelen, &relay, err, &target, &target_len);
     if (!allowed && !refusing_address(pc->family, &target, &target_len)) target_len = 0;
     /* Under the table's lock: closesocket cannot pull the handle away (and
      * a new socket cannot take it) between the check and Wine's call. */
@@ -354,12 +404,18 @@ static DWORD WINAPI connect_worker(void *arg)
 
 /* Hands a set-up the service is still working on to a worker.  FALSE with
  * the error set when it could not (conn is closed then). */
-static BOOL start_pending_connect(SOCKET s, SOCKET conn, const struct secsock_addr *peer, int family,
+static BOOL start_pending_connect(SOCKET s, SOCKET conn, const struct sockaddr *name, int namelen,
+                                  const struct secsock_addr *peer, int family,
                                   void *send_buf, DWORD send_len, OVERLAPPED *ovl, BOOL ex)
 {
     struct pending_connect *pc;
     struct secsock_socket *sock;
 
+    if (namelen <= 0 || namelen > (int)sizeof(pc->name))
+    {
+        control_close(conn);
+        return fail(WSAEFAULT);
+    }
     if (!(pc = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*pc))))
     {
         control_close(conn);
@@ -368,6 +424,8 @@ static BOOL start_pending_connect(SOCKET s, SOCKET conn, const struct secsock_ad
     pc->s = s;
     pc->conn = conn;
     pc->peer = *peer;
+    memcpy(&pc->name, name, namelen);
+    pc->namelen = namelen;
     pc->family = family;
     pc->ex = ex;
     pc->send_buf = send_buf;
@@ -442,7 +500,8 @@ static enum start start_connect(SOCKET s, const struct sockaddr *name, int namel
     if ((err = addr_from_sockaddr(name, namelen, &peer))) return fail(err), START_FAILED;
     route = ask_route(s, snap, &peer, &relay, &conn, &err);
     if (route == ROUTE_PENDING)
-        return start_pending_connect(s, conn, &peer, snap->family, send_buf, send_len, ovl, ex) ? START_PENDING
+        return start_pending_connect(s, conn, name, namelen, &peer, snap->family, send_buf, send_len, ovl, ex)
+                   ? START_PENDING
                                                                                                 : START_FAILED;
     if (!route_target(route, name, namelen, &relay, err, target, target_len)) return START_FAILED;
     mark_issued(s);
@@ -880,7 +939,7 @@ static SOCKET finish_accept(SOCKET listener, const struct snapshot *snap, SOCKET
     if (!relayed(listener, snap, accepted, &a))
     {
         WARN("dropping a connection that bypassed secsockd\n");
-        sockstate_remove(accepted);
+        sockstate_remove(accepted, NULL);
         REAL(setsockopt)(accepted, SOL_SOCKET, SO_LINGER, (const char *)&abort_close, sizeof(abort_close));
         REAL(closesocket)(accepted);
         *dropped = TRUE;
@@ -1080,15 +1139,17 @@ int WINAPI secsock_closesocket(SOCKET s)
 {
     /* Forget the state first: once Wine closes s, its handle value may be
      * reused by another thread's new socket. */
-    SOCKET lease = sockstate_remove(s);
-    int ret;
+    SOCKET held, lease = sockstate_remove(s, &held);
+    int ret, err;
 
     nbio_forget(s);
     ret = REAL(closesocket)(s);
-    int err = WSAGetLastError();
+    err = WSAGetLastError();
 
-    /* Closing the lease tells the service to release what it held. */
+    /* Closing the lease tells the service to release what it held; the
+     * protection of a connection goes only once the socket is closed. */
     control_close(lease);
+    control_close(held);
     WSASetLastError(err);
     return ret;
 }

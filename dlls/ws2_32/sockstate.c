@@ -45,6 +45,7 @@ struct secsock_socket *sockstate_get(SOCKET s, BOOL create)
         static ULONG next_serial;
         n->sock.s = s;
         n->sock.lease = INVALID_SOCKET;
+        n->sock.held = INVALID_SOCKET;
         n->sock.serial = ++next_serial;
         n->sock.accepted_from = INVALID_SOCKET;
         n->next = buckets[bucket_of(s)];
@@ -61,11 +62,12 @@ void sockstate_release(struct secsock_socket *sock)
     if (sock) LeaveCriticalSection(&lock);
 }
 
-SOCKET sockstate_remove(SOCKET s)
+SOCKET sockstate_remove(SOCKET s, SOCKET *held)
 {
     struct node **pn, *n;
     SOCKET lease = INVALID_SOCKET;
 
+    if (held) *held = INVALID_SOCKET;
     if (!secsock_tracked_count) return INVALID_SOCKET;
     EnterCriticalSection(&lock);
     for (pn = &buckets[bucket_of(s)]; (n = *pn); pn = &n->next)
@@ -73,6 +75,8 @@ SOCKET sockstate_remove(SOCKET s)
         if (n->sock.s != s) continue;
         *pn = n->next;
         lease = n->sock.lease;
+        if (held) *held = n->sock.held;
+        else if (n->sock.held != INVALID_SOCKET) control_close(n->sock.held);
         HeapFree(GetProcessHeap(), 0, n->sock.targets);
         HeapFree(GetProcessHeap(), 0, n->sock.announced);
         HeapFree(GetProcessHeap(), 0, n);

@@ -45,6 +45,7 @@ struct secsock_socket {
     struct secsock_target_entry *targets;
     unsigned int target_count;
     SOCKET lease;                 /* control connection holding a reservation */
+    SOCKET held;                  /* control connection holding the connection's protection (IPsec) */
     BOOL reserved;                /* the service holds public_local for us */
     struct secsock_addr public_local;
     BOOL has_peer;                /* relayed: the real peer, for getpeername */
@@ -70,8 +71,10 @@ void sockstate_shutdown(void);
  * create: make one when there is none.  Release with sockstate_release(). */
 struct secsock_socket *sockstate_get(SOCKET s, BOOL create);
 void sockstate_release(struct secsock_socket *sock);
-/* Forgets s; returns its lease socket (or INVALID_SOCKET) for the caller to close. */
-SOCKET sockstate_remove(SOCKET s);
+/* Forgets s; returns its lease socket (or INVALID_SOCKET) for the caller to
+ * close, and in *held (may be NULL) the one holding its protection, to be
+ * closed only after s itself. */
+SOCKET sockstate_remove(SOCKET s, SOCKET *held);
 /* Finds the target name for peer (TCP: the single one); NULL if none. */
 const char *sockstate_target_for(const struct secsock_socket *sock, const struct secsock_addr *peer);
 int sockstate_set_target(struct secsock_socket *sock, const struct secsock_target *target);

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define SECSOCK_PROTO_MAGIC    0x4b435353u /* "SSCK" */
-#define SECSOCK_PROTO_VERSION  1
+#define SECSOCK_PROTO_VERSION  2
 #define SECSOCK_HEADER_LEN     12
 #define SECSOCK_MAX_PAYLOAD    4096
 #define SECSOCK_MAX_STR        1024
@@ -52,6 +52,9 @@ enum secsock_verdict {
     SECSOCK_VERDICT_RESERVED = 3, /* the service holds the public address */
     SECSOCK_VERDICT_PENDING  = 4, /* being set up: the final verdict follows on
                                      the same connection */
+    SECSOCK_VERDICT_HELD     = 5, /* connect directly: the service protects the
+                                     connection (IPsec policies) for as long as
+                                     this control connection stays open */
 };
 
 /* How long the service may take to set a connection up (reach the peer,

@@ -3,10 +3,13 @@
  * Secure Socket Extensions, for tools/demo.  Built with mingw-w64's own
  * headers, as any Windows program would be.
  *
- *   secdemo server PORT MODE       accepts one connection (10 s), echoes it
- *   secdemo client PORT MODE TEXT  connects, sends TEXT, prints the echo
+ *   secdemo server [HOST:]PORT MODE       accepts one connection (10 s), echoes it
+ *   secdemo client [HOST:]PORT MODE TEXT  connects, sends TEXT, prints the echo
+ * HOST: an IPv4 address (default 127.0.0.1).
  * MODE: guarantee (GUARANTEE_ENCRYPTION), default (no flag),
- *       insecure (ALLOW_INSECURE), plain (no WSASetSocketSecurity at all)
+ *       insecure (ALLOW_INSECURE), plain (no WSASetSocketSecurity at all);
+ *       "ipsec-" before one of the first three asks for
+ *       SOCKET_SECURITY_PROTOCOL_IPSEC instead of the default protocol.
  */
 #include <winsock2.h>
 #include <mstcpip.h>
@@ -33,6 +36,11 @@ static int secure(SOCKET s, const char *mode)
     SOCKET_SECURITY_SETTINGS settings = { SOCKET_SECURITY_PROTOCOL_DEFAULT, 0 };
 
     if (!strcmp(mode, "plain")) return 0;
+    if (!strncmp(mode, "ipsec-", 6))
+    {
+        settings.SecurityProtocol = SOCKET_SECURITY_PROTOCOL_IPSEC;
+        mode += 6;
+    }
     if (!strcmp(mode, "guarantee")) settings.SecurityFlags = SOCKET_SETTINGS_GUARANTEE_ENCRYPTION;
     else if (!strcmp(mode, "insecure")) settings.SecurityFlags = SOCKET_SETTINGS_ALLOW_INSECURE;
     else if (strcmp(mode, "default")) { fprintf(stderr, "unknown mode %s\n", mode); return -1; }
@@ -67,9 +75,31 @@ static void report_protection(const char *who, SOCKET s)
     free(info);
 }
 
-static int run_server(unsigned short port, const char *mode)
+/* "[HOST:]PORT" into addr; 0, or -1 when it is not that. */
+static int parse_endpoint(const char *text, struct sockaddr_in *addr)
 {
-    struct sockaddr_in addr = { 0 };
+    const char *colon = strrchr(text, ':');
+    char host[64];
+
+    memset(addr, 0, sizeof(*addr));
+    addr->sin_family = AF_INET;
+    addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (colon)
+    {
+        if ((size_t)(colon - text) >= sizeof(host)) return -1;
+        memcpy(host, text, colon - text);
+        host[colon - text] = 0;
+        if (inet_pton(AF_INET, host, &addr->sin_addr) != 1) return -1;
+        text = colon + 1;
+    }
+    addr->sin_port = htons((unsigned short)atoi(text));
+    return addr->sin_port ? 0 : -1;
+}
+
+static int run_server(const struct sockaddr_in *where, const char *mode)
+{
+    struct sockaddr_in addr = *where;
+    char name[INET_ADDRSTRLEN];
     SOCKET listener, s;
     fd_set readable;
     struct timeval timeout = { 10, 0 };
@@ -78,15 +108,13 @@ static int run_server(unsigned short port, const char *mode)
 
     listener = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
     if (secure(listener, mode)) return 1;
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (bind(listener, (struct sockaddr *)&addr, sizeof(addr)) || listen(listener, 5))
     {
         printf("  server: bind/listen failed: %d\n", WSAGetLastError());
         return 1;
     }
-    printf("  server (%s): listening on 127.0.0.1:%u\n", mode, port);
+    inet_ntop(AF_INET, &addr.sin_addr, name, sizeof(name));
+    printf("  server (%s): listening on %s:%u\n", mode, name, ntohs(addr.sin_port));
     fflush(stdout);
     FD_ZERO(&readable);
     FD_SET(listener, &readable);
@@ -110,18 +138,15 @@ static int run_server(unsigned short port, const char *mode)
     return 0;
 }
 
-static int run_client(unsigned short port, const char *mode, const char *text)
+static int run_client(const struct sockaddr_in *where, const char *mode, const char *text)
 {
-    struct sockaddr_in addr = { 0 };
+    struct sockaddr_in addr = *where;
     SOCKET s;
     char buf[512];
     int n;
 
     s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
     if (secure(s, mode)) return 1;
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (connect(s, (struct sockaddr *)&addr, sizeof(addr)))
     {
         int err = WSAGetLastError();
@@ -141,13 +166,16 @@ static int run_client(unsigned short port, const char *mode, const char *text)
 
 int main(int argc, char **argv)
 {
+    struct sockaddr_in where;
     WSADATA data;
 
     setvbuf(stdout, NULL, _IONBF, 0);
     if (WSAStartup(MAKEWORD(2, 2), &data)) return 1;
-    if (argc == 4 && !strcmp(argv[1], "server")) return run_server((unsigned short)atoi(argv[2]), argv[3]);
-    if (argc == 5 && !strcmp(argv[1], "client"))
-        return run_client((unsigned short)atoi(argv[2]), argv[3], argv[4]);
-    fprintf(stderr, "usage: secdemo server PORT MODE | secdemo client PORT MODE TEXT\n");
+    if (argc >= 3 && !parse_endpoint(argv[2], &where))
+    {
+        if (argc == 4 && !strcmp(argv[1], "server")) return run_server(&where, argv[3]);
+        if (argc == 5 && !strcmp(argv[1], "client")) return run_client(&where, argv[3], argv[4]);
+    }
+    fprintf(stderr, "usage: secdemo server [HOST:]PORT MODE | secdemo client [HOST:]PORT MODE TEXT\n");
     return 2;
 }

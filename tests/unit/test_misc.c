@@ -74,6 +74,29 @@ START_TEST(policy_none)
         ck_assert_int_eq(d.info_flags, 0);
         ck_assert_int_eq(policy_bind(&b, SECSOCK_BACKEND_NONE).verdict, SECSOCK_VERDICT_DIRECT);
     }
+    /* IPsec asked for by name: the IPsec backend sets it up when it is
+     * there (TCP), never TLS instead, even for a pinned peer. */
+    for (uint32_t protocol = 1; protocol < 3; protocol++)
+    {
+        c.protocol = protocol;
+        c.socktype = SECSOCK_SOCK_STREAM;
+        c.flags = SECSOCK_FLAG_GUARANTEE_ENCRYPTION;
+        ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_IPSEC, 0).verdict,
+                         SECSOCK_VERDICT_PENDING);
+        ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS, 1).verdict,
+                         SECSOCK_VERDICT_REFUSE);
+        c.flags = SECSOCK_FLAG_ALLOW_INSECURE;
+        ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS, 1).verdict,
+                         SECSOCK_VERDICT_DIRECT);
+        ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_IPSEC, 1).verdict,
+                         SECSOCK_VERDICT_PENDING);
+        c.socktype = SECSOCK_SOCK_DGRAM;   /* datagrams: not yet */
+        ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_IPSEC, 1).verdict,
+                         SECSOCK_VERDICT_DIRECT);
+        c.flags = 0;
+        ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_IPSEC, 1).verdict,
+                         SECSOCK_VERDICT_REFUSE);
+    }
     /* A pinned peer goes over TLS when the backend is there, and only then. */
     c.protocol = 0;
     c.flags = SECSOCK_FLAG_GUARANTEE_ENCRYPTION;

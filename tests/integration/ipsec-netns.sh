@@ -1,0 +1,200 @@
+#!/bin/bash
+# The IPsec backend between two hosts: network namespaces A (10.77.0.1) and
+# B (10.77.0.2) joined by a veth pair, a charon (Debian's strongswan-charon)
+# and a secsockd in A, Wine programs on both sides, and a wire counter on
+# B's interface (tests/integration/wirecount):
+#   1. B has no IPsec: a GUARANTEE_ENCRYPTION client in A fails to connect,
+#      not one TCP segment (not even a SYN) reaches B, charon tried IKE,
+#      and the required policies existed while it tried;
+#   2. the same with ALLOW_INSECURE: clear text, and B's program gets
+#      exactly the bytes;
+#   3. B runs charon as a responder with the same key: IKE completes; the
+#      kernel then needs ESP for the SA.  A kernel with ESP carries the
+#      connection as ESP only (checked on the wire); a kernel without ESP
+#      (this machine's) refuses the SA, the connect fails closed, and the
+#      ESP data path is skipped with the reason;
+#   4. afterwards A has none of secsockd's policies and charon none of its
+#      connections.
+# Skips (77) with the reason when it cannot run (not root, no charon, no
+# namespaces).
+set -u
+: "${top_builddir:?}" "${WINE64:?}" "${WINESERVER:?}"
+skip() { echo "SKIP: $*"; exit 77; }
+secsockctl="$top_builddir/programs/secsockctl/secsockctl"
+secdemo="$top_builddir/programs/secdemo/secdemo.exe"
+wirecount="$top_builddir/tests/integration/wirecount"
+charon=/usr/lib/ipsec/charon
+for f in "$secsockctl" "$secdemo" "$wirecount" "$top_builddir/server/secsockd"; do
+  [ -e "$f" ] || skip "$f is not built"
+done
+[ -x "$charon" ] || skip "no $charon (Debian package strongswan-charon)"
+command -v swanctl >/dev/null || skip "no swanctl (Debian package strongswan-swanctl)"
+[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, XFRM policies)"
+command -v ip >/dev/null || skip "no ip (iproute2)"
+
+work=$(mktemp -d)
+A="secsock-ipa-$$" B="secsock-ipb-$$"
+pids=""
+cleanup() {
+  for p in $pids; do kill "$p" 2>/dev/null; done
+  for ns in A B; do
+    ip netns exec "$(eval echo \$$ns)" env SECSOCK_RUNTIME_DIR="$work/$ns/run" "$secsockctl" stop >/dev/null 2>&1
+    WINEPREFIX="$work/$ns/prefix" ip netns exec "$(eval echo \$$ns)" "$WINESERVER" -k >/dev/null 2>&1
+  done
+  sleep 0.5
+  ip netns del "$A" 2>/dev/null
+  ip netns del "$B" 2>/dev/null
+  [ -n "${KEEP_WORK:-}" ] && { echo "kept $work"; return; }
+  rm -rf "$work"
+}
+trap cleanup EXIT
+ip netns add "$A" 2>"$work/err" || skip "cannot add a network namespace: $(cat "$work/err")"
+ip netns add "$B"
+ip link add vA netns "$A" type veth peer name vB netns "$B" || skip "cannot make a veth pair"
+ip -n "$A" addr add 10.77.0.1/24 dev vA
+ip -n "$B" addr add 10.77.0.2/24 dev vB
+for ns in "$A" "$B"; do ip -n "$ns" link set lo up; done
+ip -n "$A" link set vA up
+ip -n "$B" link set vB up
+
+passed=0; failed=0
+check() {
+  if [ "$2" -eq 0 ]; then passed=$((passed + 1)); echo "ok: $1"
+  else failed=$((failed + 1)); echo "FAILED: $1"; fi
+}
+
+# start_charon NAME NS: a charon of its own in the namespace, with a
+# private strongswan.conf, vici socket and /run.
+start_charon() {
+  local dir="$work/$1"
+  mkdir -p "$dir"
+  cat >"$dir/strongswan.conf" <<EOF
+charon {
+  load = random nonce aes sha1 sha2 md5 hmac gmp kdf pem pkcs1 pkcs8 x509 pubkey revocation constraints kernel-netlink socket-default vici
+  install_routes = no
+  filelog { log { path = $dir/charon.log
+                  flush_line = yes
+                  default = 1
+                  ike = 2 } }
+  plugins { vici { socket = unix://$dir/charon.vici } }
+}
+EOF
+  ip netns exec "$2" unshare -m sh -c \
+    "mount -t tmpfs tmpfs /run && STRONGSWAN_CONF='$dir/strongswan.conf' exec $charon" >"$dir/charon.out" 2>&1 &
+  pids="$pids $!"
+  local i=0
+  while [ ! -S "$dir/charon.vici" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+  [ -S "$dir/charon.vici" ]
+}
+
+# on NS-LETTER command...: runs in that host's namespace with its Wine
+# prefix, service and configuration.
+on() {
+  local ns=$1; shift
+  ip netns exec "$(eval echo \$$ns)" env WINEPREFIX="$work/$ns/prefix" WINEDEBUG=-all \
+    WINEDLLOVERRIDES="mscoree,mshtml=" SECSOCK_RUNTIME_DIR="$work/$ns/run" SECSOCK_CONFIG_DIR="$work/$ns/config" \
+    SECSOCKD="$top_builddir/server/secsockd" SECSOCK_VICI_SOCKET="$work/charon-A/charon.vici" "$@"
+}
+
+start_charon charon-A "$A" || skip "charon did not start: $(tail -3 "$work/charon-A/charon.out" "$work/charon-A/charon.log" 2>/dev/null)"
+mkdir -p -m 700 "$work/A/config" "$work/B/config"
+echo "psk 10.77.0.2 secsock-ipsec-test-key" >"$work/A/config/ipsec-psk"
+chmod 600 "$work/A/config/ipsec-psk"
+for ns in A B; do
+  on $ns "$secsockctl" install >"$work/$ns.install" 2>&1 || { cat "$work/$ns.install"; echo "FAILED: install in $ns"; exit 1; }
+done
+on A "$secsockctl" start >/dev/null || { echo "FAILED: secsockd in A"; exit 1; }
+status=$(on A "$secsockctl" status 2>&1); echo "$status"
+echo "$status" | grep -q "ipsec: available"; check "secsockd in A has the IPsec backend (CAP_NET_ADMIN, charon over VICI)" $?
+esp_missing=$(echo "$status" | grep -o "kernel refuses ESP SAs[^;]*" | head -1)
+
+# serve PORT: B's plain Wine program echoes one connection.
+serve() {
+  on B "$WINE64" "$secdemo" server "10.77.0.2:$1" plain >"$work/server.$1" 2>&1 &
+  server_pid=$!
+  sleep 3
+}
+# count PORT MARKER: the wire counter on B's interface.
+count() {
+  ip netns exec "$B" "$wirecount" vB 60 "$1" "$2" >"$work/wire.$1" 2>&1 &
+  count_pid=$!
+  local i=0; while ! grep -q listening "$work/wire.$1" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+}
+counted() { kill -TERM "$count_pid"; wait "$count_pid"; tail -1 "$work/wire.$1"; }
+
+# 1. GUARANTEE against a peer without IPsec.
+serve 5001; count 5001 MARKER-GUARANTEE
+( for i in $(seq 1 60); do ip -n "$A" xfrm policy | grep -c "priority 1516"; sleep 0.1; done ) >"$work/policies.seen" &
+watcher=$!
+out=$(on A "$WINE64" "$secdemo" client 10.77.0.2:5001 ipsec-guarantee MARKER-GUARANTEE 2>&1); echo "$out"
+wire=$(counted 5001); echo "wire: $wire"
+wait "$watcher"; wait "$server_pid"; cat "$work/server.5001"
+echo "$out" | grep -q "connect failed: WSAECONNREFUSED"; check "GUARANTEE, peer without IPsec: the connect fails" $?
+echo "$wire" | grep -q "tcp_syn=0 tcp_payload=0"; check "not one TCP segment reached B (not even a SYN)" $?
+echo "$wire" | grep -q "marker=0"; check "the program's text never crossed the wire" $?
+echo "$wire" | grep -Eq "ike=[1-9]"; check "charon tried IKE with the peer" $?
+grep -q "no connection reached the program" "$work/server.5001"; check "B's program saw no connection" $?
+sort -n "$work/policies.seen" | tail -1 | grep -qx 2; check "the two required policies (out, in) existed while the SA was negotiated" $?
+grep -q "no IPsec SA with the peer" "$work/A/run/secsockd.log"; check "the service log says why" $?
+
+# 2. ALLOW_INSECURE against the same peer: clear, byte for byte.
+serve 5002; count 5002 MARKER-INSECURE
+out=$(on A "$WINE64" "$secdemo" client 10.77.0.2:5002 ipsec-insecure MARKER-INSECURE 2>&1); echo "$out"
+wire=$(counted 5002); echo "wire: $wire"
+wait "$server_pid"; cat "$work/server.5002"
+echo "$out" | grep -q 'echo "MARKER-INSECURE"'; check "ALLOW_INSECURE: the connection goes on in clear, echo intact" $?
+echo "$out" | grep -q "connection NOT protected"; check "ALLOW_INSECURE: WSAQuerySocketSecurity says not protected" $?
+grep -q 'received "MARKER-INSECURE"' "$work/server.5002"; check "B's program received exactly the bytes" $?
+
+# 3. B answers IKE with the same key.
+start_charon charon-B "$B" || skip "charon did not start in B"
+mkdir -p "$work/charon-B/swanctl"
+cat >"$work/charon-B/swanctl/swanctl.conf" <<EOF
+connections {
+  secsock-peer {
+    version = 2
+    local_addrs = 10.77.0.2
+    remote_addrs = 10.77.0.1
+    local { auth = psk
+            id = 10.77.0.2 }
+    remote { auth = psk
+             id = 10.77.0.1 }
+    children { secsock-peer { mode = transport
+                              local_ts = 10.77.0.2/32[tcp]
+                              remote_ts = 10.77.0.1/32[tcp] } }
+  }
+}
+secrets { ike-a { id-1 = 10.77.0.1
+                  id-2 = 10.77.0.2
+                  secret = secsock-ipsec-test-key } }
+EOF
+swanctl --load-all --file "$work/charon-B/swanctl/swanctl.conf" --uri "unix://$work/charon-B/charon.vici" >"$work/swanctl.out" 2>&1
+check "B's charon loaded the responder connection" $?
+serve 5003; count 5003 MARKER-ESP
+out=$(on A "$WINE64" "$secdemo" client 10.77.0.2:5003 ipsec-guarantee MARKER-ESP 2>&1); echo "$out"
+wire=$(counted 5003); echo "wire: $wire"
+wait "$server_pid"; cat "$work/server.5003"
+grep -q "IKE_SA secsock-[0-9a-f-]*\[[0-9]*\] established\|authentication of '10.77.0.2' with pre-shared key successful" \
+  "$work/charon-A/charon.log"
+check "IKE between the two charons completed (pre-shared key)" $?
+echo "$wire" | grep -q "marker=0"; check "the program's text never crossed the wire in clear" $?
+if [ -n "$esp_missing" ]; then
+  echo "$out" | grep -q "connect failed: WSAECONNREFUSED"; check "no ESP for the SA: the connect fails closed" $?
+  echo "$wire" | grep -q "tcp_syn=0 tcp_payload=0"; check "no ESP for the SA: not one TCP segment reached B" $?
+  echo "SKIP: the ESP data path (a secured echo carried as ESP only): $esp_missing"
+else
+  echo "$out" | grep -q "client: connection SECURED and ENCRYPTED"; check "with ESP: the connection is SECURED and ENCRYPTED" $?
+  echo "$out" | grep -q 'echo "MARKER-ESP"'; check "with ESP: the echo is intact" $?
+  echo "$wire" | grep -Eq "esp=[1-9]" && echo "$wire" | grep -q "tcp_syn=0 tcp_payload=0"
+  check "with ESP: the wire carried ESP only, no TCP in clear" $?
+fi
+
+# 4. Nothing left behind once the programs are gone.
+sleep 1
+left=$(ip -n "$A" xfrm policy | grep -c "priority 1516")
+[ "$left" = 0 ]; check "no secsockd policy left in A ($left)" $?
+swanctl --list-conns --uri "unix://$work/charon-A/charon.vici" 2>/dev/null | grep -q "^secsock-"
+[ $? -ne 0 ]; check "no secsockd connection left in A's charon" $?
+
+echo "ipsec-netns: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
