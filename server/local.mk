@@ -12,6 +12,7 @@ server_secsockd_SOURCES = \
 	server/trust.c server/trust.h \
 	server/relay_conn.c server/relay_conn.h \
 	server/ipsec.c server/ipsec.h \
+	server/ktls.c server/ktls.h \
 	server/log.c server/log.h
 server_secsockd_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS)
 server_secsockd_LDADD = libs/secsock/libsecsock.a $(GNUTLS_LIBS) -lpthread

@@ -19,6 +19,7 @@
 #include "runtime_dir.h"
 #include "secsock/client.h"
 #include "ipsec.h"
+#include "ktls.h"
 #include "service.h"
 #include "trust.h"
 #include "secsock/tls_identity.h"
@@ -144,6 +145,7 @@ int main(int argc, char **argv)
     int daemonize = 0, log_stderr = 0, opt, lock_fd, listen_fd, running, ready[2] = { -1, -1 };
     uint16_t port;
     unsigned int idle_timeout;
+    char ktls_status[256];
     FILE *log_file = NULL;
 
     dir[0] = 0;
@@ -179,6 +181,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "secsockd: refusing to run: %s\n", why);
         return 1;
     }
+    ktls_setup(dir, argv, ktls_status, sizeof(ktls_status));
     if ((lock_fd = take_lock(dir, &running)) < 0)
     {
         if (running)
@@ -227,6 +230,7 @@ int main(int argc, char **argv)
     config.backends = SECSOCK_BACKEND_NONE;
     config.check_peer_uid = 1;
     config.relay_idle_timeout = idle_timeout;
+    memcpy(config.ktls_status, ktls_status, sizeof(config.ktls_status));
     setup_tls(&config, &identity);
     config.ipsec_event_fd = ipsec_backend_init(&config, dir);
     if (getrandom(config.secret, sizeof(config.secret), 0) != (ssize_t)sizeof(config.secret))

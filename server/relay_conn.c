@@ -439,7 +439,8 @@ void relay_conn_event(const struct relay_host *host, struct relay_conn *rc)
         }
         rc->phase = AWAIT_APP;
         rc->deadline = time(NULL) + RELAY_SETUP_TIMEOUT;
-        log_info("%s: peer verified (TLS 1.3, pinned key); relay on loopback port %u", rc->name, relay_addr.port);
+        log_info("%s: peer verified (TLS 1.3, pinned key%s); relay on loopback port %u", rc->name,
+                 tls_relay_kernel_tls(rc->relay) ? ", kernel TLS" : "", relay_addr.port);
         answer(host, rc, SECSOCK_VERDICT_RELAY, 0, &relay_addr);
     }
     tls_relay_interest(rc->relay, &plain_events, &tls_events);

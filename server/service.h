@@ -23,7 +23,8 @@ struct service_config {
     char config_dir[4096];          /* holds the trust list (trust.h) */
     char tls_status[256];           /* why TLS is (not) available, for STATUS */
     unsigned int relay_idle_timeout;
-    char ipsec_status[256];         /* why IPsec is (not) available, for STATUS */
+    char ipsec_status[256];
+    char ktls_status[256];          /* kernel TLS: asked for, offered, on */         /* why IPsec is (not) available, for STATUS */
     int ipsec_event_fd;             /* IPsec set-ups report here; -1: no IPsec backend */   /* seconds without traffic before a relay ends; 0: never */
 };
 

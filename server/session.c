@@ -213,7 +213,8 @@ static int handle_status(struct session *s, const struct service_config *config,
     snprintf(reply.u.status_reply.report, sizeof(reply.u.status_reply.report),
              "none: available\n"
              "tls: %s\n"
-             "ipsec: %s\n", config->tls_status, config->ipsec_status);
+             "  kernel TLS: %s\n"
+             "ipsec: %s\n", config->tls_status, config->ktls_status, config->ipsec_status);
     s->state = SESSION_CLOSING;
     return queue(s, &reply);
 }

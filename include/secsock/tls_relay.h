@@ -59,6 +59,8 @@ void tls_relay_interest(const struct tls_relay *relay, short *plain_events, shor
 int tls_relay_plain_fd(const struct tls_relay *relay);
 int tls_relay_tls_fd(const struct tls_relay *relay);
 const char *tls_relay_error(const struct tls_relay *relay);
+/* Whether GnuTLS handed this connection's record layer to the kernel. */
+int tls_relay_kernel_tls(const struct tls_relay *relay);
 /* Bytes relayed so far, each way. */
 void tls_relay_counts(const struct tls_relay *relay, uint64_t *to_peer, uint64_t *from_peer);
 

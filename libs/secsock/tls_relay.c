@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
+#include <gnutls/socket.h>
 #include <gnutls/x509.h>
 #include "secsock/tls_relay.h"
 
@@ -313,6 +314,11 @@ void tls_relay_interest(const struct tls_relay *relay, short *plain_events, shor
 int tls_relay_plain_fd(const struct tls_relay *relay) { return relay->plain_fd; }
 int tls_relay_tls_fd(const struct tls_relay *relay) { return relay->tls_fd; }
 const char *tls_relay_error(const struct tls_relay *relay) { return relay->error; }
+
+int tls_relay_kernel_tls(const struct tls_relay *relay)
+{
+    return gnutls_transport_is_ktls_enabled(relay->session) != 0;
+}
 
 void tls_relay_counts(const struct tls_relay *relay, uint64_t *to_peer, uint64_t *from_peer)
 {

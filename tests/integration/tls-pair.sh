@@ -8,7 +8,14 @@
 #   - a plain client reaches the secured server's port but never its program.
 . "$(dirname "$0")/common.sh"
 
-"$secsockctl" start >/dev/null || { echo "FAILED: start"; exit 1; }
+# Kernel TLS asked for: used when the kernel offers it, reported either way.
+SECSOCK_KTLS=1 "$secsockctl" start >/dev/null || { echo "FAILED: start"; exit 1; }
+ktls=$("$secsockctl" status | grep "kernel TLS:"); echo "$ktls"
+if grep -qw tls /proc/sys/net/ipv4/tcp_available_ulp 2>/dev/null; then
+  echo "$ktls" | grep -q "kernel TLS: on"; check "kernel TLS asked for and offered: on" $?
+else
+  echo "$ktls" | grep -q "asked for, but this kernel offers no TLS ULP"; check "kernel TLS asked for, not offered: said so, userspace TLS" $?
+fi
 # Both programs run as this user, with this service's identity: trusting
 # it on loopback lets each end verify the other.
 "$secsockctl" trust 127.0.0.1 '*' "$SECSOCK_CONFIG_DIR/identity.crt"
