@@ -5,10 +5,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "log.h"
@@ -323,6 +325,23 @@ static void relay_reply(void *session_slot, const struct secsock_msg *reply)
     epoll_ctl(relay_host.epfd, EPOLL_CTL_MOD, s->fd, &ev);
 }
 
+/* A secured server that listened while the trust list was empty opens
+ * its public address once the list names a peer: checked each second,
+ * and only when the file changed. */
+static void reopen_on_trust_change(int epfd, const struct service_config *config)
+{
+    static struct timespec seen;
+    char path[4200];
+    struct stat st;
+
+    if (!config->identity) return;
+    snprintf(path, sizeof(path), "%s/" TRUST_FILE, config->config_dir);
+    if (stat(path, &st) || (st.st_mtim.tv_sec == seen.tv_sec && st.st_mtim.tv_nsec == seen.tv_nsec)) return;
+    seen = st.st_mtim;
+    for (int i = 0; i < slot_count; i++)
+        if (slots[i]->session.listening && !slots[i]->session.public_listener) open_public(epfd, slots[i], config);
+}
+
 /* The IPsec backend answers its session; held: the session stays open,
  * holding the protection, until the program closes it. */
 static void ipsec_reply(void *session_slot, const struct secsock_msg *reply, int held)
@@ -357,6 +376,7 @@ static void sweep(int epfd, struct service_stats *stats, const struct service_co
         close_slot(epfd, slots[i], stats);
     }
     relay_conn_sweep(&relay_host, now, config->relay_idle_timeout);
+    reopen_on_trust_change(epfd, config);
     if (config->ipsec_event_fd >= 0) ipsec_backend_sweep(now);
 }
 

@@ -194,6 +194,7 @@ static int handle_listen(struct session *s, const struct secsock_msg_listen *req
     log_info("%s: LISTEN (backlog %u, hidden port %u)", s->peer, req->backlog, req->hidden.port);
     /* The service decides after the reply whether TLS peers may come in. */
     s->listen_pending = 1;
+    s->listening = 1;
     s->backlog = req->backlog;
     s->hidden = req->hidden;
     return queue(s, &reply);

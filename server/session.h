@@ -48,6 +48,7 @@ struct session {
     void *ipsec;                      /* the IPsec set-up or protection of this request */
     /* SESSION_LEASE: LISTEN asked for; the program's hidden address. */
     int listen_pending;
+    int listening;                    /* LISTEN was asked for (the public address may still be closed) */
     uint32_t backlog;
     struct secsock_addr hidden;
     void *public_listener;            /* the TLS backend accepts on lease_fd */

@@ -19,6 +19,7 @@ cleanup() {
   for p in $pids; do kill "$p" 2>/dev/null; done
   "$secsockctl" stop >/dev/null 2>&1 || true
   "$WINESERVER" -k >/dev/null 2>&1 || true
+  [ -n "${KEEP_WORK:-}" ] && { echo "kept $work"; return; }
   rm -rf "$work"
 }
 trap cleanup EXIT

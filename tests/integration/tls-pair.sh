@@ -49,4 +49,21 @@ wait "$srv"
 cat "$work/server2.out"
 grep -q "no connection reached the program" "$work/server2.out"; check "a plain client never reaches the secured server program" $?
 
+# A server that started listening before the trust list named anyone
+# opens its public address once the list changes, without a restart.
+mv "$SECSOCK_CONFIG_DIR/peers" "$work/peers.saved"
+"$WINE64" "$secdemo" server "$sport" guarantee >"$work/server3.out" 2>&1 &
+srv=$!
+sleep 3
+mv "$work/peers.saved" "$SECSOCK_CONFIG_DIR/peers"
+touch "$SECSOCK_CONFIG_DIR/peers"
+opened=$(grep -c "public address open" "$SECSOCK_RUNTIME_DIR/secsockd.log")
+i=0; while [ "$(grep -c "public address open" "$SECSOCK_RUNTIME_DIR/secsockd.log")" = "$opened" ] && [ $i -lt 50 ]; do
+  sleep 0.1; i=$((i + 1)); done
+out=$("$WINE64" "$secdemo" client "$sport" guarantee "trusted-later" 2>&1); echo "$out"
+wait "$srv"
+cat "$work/server3.out"
+grep -q 'server: received "trusted-later"' "$work/server3.out"
+check "a listening server takes peers added to the trust list later" $?
+
 finish tls-pair
