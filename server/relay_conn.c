@@ -101,7 +101,7 @@ static void destroy(const struct relay_host *host, struct relay_conn *rc)
     if (rc->app_fd >= 0 && rc->phase != RELAYING) close(rc->app_fd);
     for (p = &relays; *p; p = &(*p)->next)
         if (*p == rc) { *p = rc->next; break; }
-    free(rc);
+    service_free_later(rc);
 }
 
 static void answer(const struct relay_host *host, struct relay_conn *rc, uint8_t verdict, uint32_t wsa_error,
@@ -144,12 +144,17 @@ static uint32_t connect_error(int err)
     }
 }
 
-/* A peer that vanishes without a FIN or reset (host down, cable cut) would
- * hold a relay forever: TCP keepalive finds it out in about two minutes. */
-static void keep_alive(int fd)
+/* The peer socket: a peer that vanishes without a FIN or reset (host down,
+ * cable cut) would hold a relay forever: TCP keepalive finds it out in
+ * about two minutes.  And no Nagle (below). */
+static void tune_peer_socket(int fd)
 {
     int on = 1, idle = 60, interval = 10, count = 6;
 
+    /* GnuTLS writes whole records, often two small ones in a row at the
+     * end of a handshake: with Nagle the second waits for a delayed ACK
+     * (about 40 ms on loopback) before the first application byte can go. */
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
     setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
     setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
     setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval));
@@ -186,7 +191,7 @@ struct relay_conn *relay_conn_start(const struct relay_host *host, void *session
         refuse(host, rc, connect_error(errno), strerror(errno));
         return NULL;
     }
-    keep_alive(rc->peer_fd);
+    tune_peer_socket(rc->peer_fd);
     tls.credentials = ((const struct tls_identity *)config->identity)->credentials;
     tls.pins = (const uint8_t (*)[TLS_RELAY_PIN_LEN])rc->pin;
     tls.server_name = s->relay_name[0] ? s->relay_name : NULL;
@@ -220,7 +225,7 @@ struct relay_conn *relay_conn_inbound(const struct relay_host *host, int client_
     rc->peer_fd = client_fd;
     rc->fds_armed[0] = rc->fds_armed[1] = -1;
     rc->inbound = 1;
-    keep_alive(client_fd);
+    tune_peer_socket(client_fd);
     rc->lease_slot = lease_slot;
     rc->hidden = *hidden;
     rc->client = *client;
@@ -284,6 +289,7 @@ static int connect_app(const struct relay_host *host, struct relay_conn *rc)
     msg.u.announce.info_flags = SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED;
     msg.u.announce.peer = rc->client;
     host->announce(rc->lease_slot, &msg);
+    setsockopt(rc->app_fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
     if (connect(rc->app_fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS) return -1;
     rc->phase = CONNECT_APP;
     rc->deadline = time(NULL) + RELAY_SETUP_TIMEOUT;
@@ -306,6 +312,7 @@ static void take_program(const struct relay_host *host, struct relay_conn *rc)
             close(fd);
             continue;
         }
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
         if (tls_relay_attach_plain(rc->relay, fd))
         {
             close(fd);

@@ -81,6 +81,35 @@ static int peer_is_us(int fd, char *peer, size_t peer_len)
 static struct slot **slots;
 static int slot_count;
 
+/* Objects of the current batch of events that have ended (see service.h). */
+static void **graveyard;
+static size_t graveyard_count, graveyard_size;
+
+void service_free_later(void *watch)
+{
+    void **grown;
+
+    if (!watch) return;
+    *(int *)watch = SERVICE_WATCH_GONE;
+    if (graveyard_count == graveyard_size)
+    {
+        size_t size = graveyard_size ? graveyard_size * 2 : 64;
+        if (!(grown = realloc(graveyard, size * sizeof(*grown))))
+        {
+            /* Cannot defer: leak it rather than free what may still be used. */
+            return;
+        }
+        graveyard = grown;
+        graveyard_size = size;
+    }
+    graveyard[graveyard_count++] = watch;
+}
+
+static void bury_the_dead(void)
+{
+    while (graveyard_count) free(graveyard[--graveyard_count]);
+}
+
 static void ipsec_reply(void *session_slot, const struct secsock_msg *reply, int held);
 
 static void close_slot(int epfd, struct slot *slot, struct service_stats *stats)
@@ -90,7 +119,7 @@ static void close_slot(int epfd, struct slot *slot, struct service_stats *stats)
     if (slot->session.public_listener)
     {
         epoll_ctl(epfd, EPOLL_CTL_DEL, slot->session.lease_fd, NULL);
-        free(slot->session.public_listener);
+        service_free_later(slot->session.public_listener);
         slot->session.public_listener = NULL;
     }
     relay_conn_forget_lease(&relay_host, slot);
@@ -103,7 +132,7 @@ static void close_slot(int epfd, struct slot *slot, struct service_stats *stats)
         slots[i] = slots[--slot_count];
         break;
     }
-    free(slot);
+    service_free_later(slot);
 }
 
 static void accept_all(int epfd, int listen_fd, const struct service_config *config)
@@ -429,8 +458,10 @@ int service_run(int listen_fd, const struct service_config *config, volatile int
             else if (*(int *)ptr == SERVICE_WATCH_RELAY) relay_conn_event(&relay_host, ptr);
             else if (*(int *)ptr == SERVICE_WATCH_PUBLIC) accept_public(ptr, config);
             else if (*(int *)ptr == SERVICE_WATCH_IPSEC) ipsec_backend_event();
-            else serve_session(epfd, ptr, events[i].events, config, &stats);
+            else if (*(int *)ptr == SERVICE_WATCH_SESSION) serve_session(epfd, ptr, events[i].events, config, &stats);
+            /* SERVICE_WATCH_GONE: ended earlier in this batch. */
         }
+        bury_the_dead();
         if (time(NULL) != last_sweep)
         {
             last_sweep = time(NULL);
@@ -440,6 +471,10 @@ int service_run(int listen_fd, const struct service_config *config, volatile int
     while (slot_count) close_slot(epfd, slots[slot_count - 1], &stats);
     relay_conn_close_all(&relay_host);
     if (config->ipsec_event_fd >= 0) ipsec_backend_shutdown();
+    bury_the_dead();
+    free(graveyard);
+    graveyard = NULL;
+    graveyard_size = 0;
     free(slots);
     slots = NULL;
     close(epfd);

@@ -13,7 +13,12 @@ struct tls_identity;
 
 /* What an epoll entry points to starts with one of these. */
 enum service_watch { SERVICE_WATCH_SESSION = 1, SERVICE_WATCH_RELAY = 2, SERVICE_WATCH_PUBLIC = 3,
-                     SERVICE_WATCH_IPSEC = 4 };
+                     SERVICE_WATCH_IPSEC = 4, SERVICE_WATCH_GONE = 5 };
+
+/* Frees an epoll entry's object once the current batch of events is done:
+ * a later event of the same batch may still point to it (a relay has two
+ * descriptors), and must find it marked SERVICE_WATCH_GONE, not freed. */
+void service_free_later(void *watch);
 
 struct service_config {
     uint8_t secret[SECSOCK_SECRET_LEN];

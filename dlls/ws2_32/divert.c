@@ -897,26 +897,19 @@ static void keep_announced(SOCKET listener, const struct secsock_msg_announce *a
     sockstate_release(sock);
 }
 
-/* On a reserved listener only the service delivers connections, each
- * announced on the lease before it connects.  Anything else that reached
- * the hidden loopback port is dropped unread. */
-static BOOL relayed(SOCKET listener, const struct snapshot *snap, SOCKET accepted, struct secsock_msg_announce *a)
+/* Waits briefly for the announcement of the connection from source_port
+ * and takes it.  The announcement is sent before the connection is made:
+ * it is there already, or arrives within moments. */
+static BOOL take_announced_wait(SOCKET listener, const struct snapshot *snap, uint16_t source_port,
+                                struct secsock_msg_announce *a)
 {
-    SOCKADDR_STORAGE from;
-    struct secsock_addr src;
     struct secsock_msg msg;
-    int len = sizeof(from);
     DWORD start = GetTickCount();
-    BOOL found = FALSE;
+    BOOL found;
 
-    if (REAL(getpeername)(accepted, (struct sockaddr *)&from, &len) ||
-        addr_from_sockaddr((struct sockaddr *)&from, len, &src))
-        return FALSE;
     InitOnceExecuteOnce(&announce_once, init_announce_lock, NULL, NULL);
     EnterCriticalSection(&announce_lock);
-    /* The announcement is sent before the connection is made: it is there
-     * already, or arrives within moments. */
-    while (!(found = take_announced(listener, src.port, a)) && GetTickCount() - start < 1000)
+    while (!(found = take_announced(listener, source_port, a)) && GetTickCount() - start < 1000)
     {
         if (control_wait_message(snap->lease, &msg, 1000 - (GetTickCount() - start))) break;
         if (msg.type == SECSOCK_MSG_ANNOUNCE) keep_announced(listener, &msg.u.announce);
@@ -925,8 +918,24 @@ static BOOL relayed(SOCKET listener, const struct snapshot *snap, SOCKET accepte
     return found;
 }
 
+/* On a reserved listener only the service delivers connections, each
+ * announced on the lease before it connects.  Anything else that reached
+ * the hidden loopback port is dropped unread. */
+static BOOL relayed(SOCKET listener, const struct snapshot *snap, SOCKET accepted, struct secsock_msg_announce *a)
+{
+    SOCKADDR_STORAGE from;
+    struct secsock_addr src;
+    int len = sizeof(from);
+
+    if (REAL(getpeername)(accepted, (struct sockaddr *)&from, &len) ||
+        addr_from_sockaddr((struct sockaddr *)&from, len, &src))
+        return FALSE;
+    return take_announced_wait(listener, snap, src.port, a);
+}
+
+/* matched: the announcement a was taken already (WSAAccept's condition). */
 static SOCKET finish_accept(SOCKET listener, const struct snapshot *snap, SOCKET accepted, struct sockaddr *addr,
-                            int *addrlen, BOOL *dropped)
+                            int *addrlen, BOOL *dropped, const struct secsock_msg_announce *matched)
 {
     static const LINGER abort_close = { 1, 0 };
     struct secsock_msg_announce a;
@@ -936,7 +945,8 @@ static SOCKET finish_accept(SOCKET listener, const struct snapshot *snap, SOCKET
     if (accepted == INVALID_SOCKET) return accepted;
     inherit_settings(listener, accepted);
     if (!snap->reserved) return accepted;
-    if (!relayed(listener, snap, accepted, &a))
+    if (matched) a = *matched;
+    else if (!relayed(listener, snap, accepted, &a))
     {
         WARN("dropping a connection that bypassed secsockd\n");
         sockstate_remove(accepted, NULL);
@@ -965,22 +975,92 @@ SOCKET WINAPI secsock_accept(SOCKET s, struct sockaddr *addr, int *addrlen)
     SOCKET ret;
 
     if (!take_snapshot(s, NULL, &snap)) return REAL(accept)(s, addr, addrlen);
-    do ret = finish_accept(s, &snap, REAL(accept)(s, addr, addrlen), addr, addrlen, &dropped);
+    do ret = finish_accept(s, &snap, REAL(accept)(s, addr, addrlen), addr, addrlen, &dropped, NULL);
     while (dropped);
+    return ret;
+}
+
+/* WSAAccept's condition function on a reserved listener: it is asked with
+ * the service's loopback address; this one finds the announcement behind
+ * it, rejects what the service did not deliver, and asks the program's
+ * condition (if any) with the real peer's address. */
+struct accept_condition {
+    LPCONDITIONPROC condition;
+    DWORD_PTR context;
+    SOCKET listener;
+    const struct snapshot *snap;
+    BOOL matched;
+    BOOL bypassed;                  /* rejected here: the service did not deliver it */
+    struct secsock_msg_announce announce;
+};
+
+static int CALLBACK relayed_condition(WSABUF *caller_id, WSABUF *caller_data, QOS *sqos, QOS *gqos,
+                                      WSABUF *callee_id, WSABUF *callee_data, GROUP *group, DWORD_PTR context)
+{
+    struct accept_condition *ac = (struct accept_condition *)context;
+    SOCKADDR_STORAGE real;
+    struct secsock_addr src;
+    WSABUF real_id;
+    int len = sizeof(real), ret;
+
+    ac->matched = FALSE;
+    if (!caller_id || !caller_id->buf || addr_from_sockaddr((struct sockaddr *)caller_id->buf, (int)caller_id->len, &src) ||
+        !take_announced_wait(ac->listener, ac->snap, src.port, &ac->announce))
+    {
+        WARN("rejecting a connection that bypassed secsockd\n");
+        ac->bypassed = TRUE;
+        return CF_REJECT;
+    }
+    if (!ac->condition)
+    {
+        ac->matched = TRUE;
+        return CF_ACCEPT;
+    }
+    if (addr_to_sockaddr(&ac->announce.peer, (struct sockaddr *)&real, &len)) return CF_REJECT;
+    real_id.buf = (char *)&real;
+    real_id.len = (ULONG)len;
+    ret = ac->condition(&real_id, caller_data, sqos, gqos, callee_id, callee_data, group, ac->context);
+    if (ret == CF_ACCEPT) ac->matched = TRUE;
+    /* Deferred: the same connection is offered again, with its announcement. */
+    else if (ret == CF_DEFER) keep_announced(ac->listener, &ac->announce);
     return ret;
 }
 
 SOCKET WINAPI secsock_WSAAccept(SOCKET s, struct sockaddr *addr, int *addrlen, LPCONDITIONPROC condition,
                                 DWORD_PTR context)
 {
+    struct accept_condition ac;
     struct snapshot snap;
     BOOL dropped;
     SOCKET ret;
 
     if (!take_snapshot(s, NULL, &snap)) return REAL(WSAAccept)(s, addr, addrlen, condition, context);
-    do ret = finish_accept(s, &snap, REAL(WSAAccept)(s, addr, addrlen, condition, context), addr, addrlen, &dropped);
-    while (dropped);
-    return ret;
+    if (!snap.reserved)
+    {
+        do ret = finish_accept(s, &snap, REAL(WSAAccept)(s, addr, addrlen, condition, context), addr, addrlen,
+                               &dropped, NULL);
+        while (dropped);
+        return ret;
+    }
+    memset(&ac, 0, sizeof(ac));
+    ac.condition = condition;
+    ac.context = context;
+    ac.listener = s;
+    ac.snap = &snap;
+    for (;;)
+    {
+        /* Our own address buffer: without one, Wine 8 reads the caller's
+         * address into a struct sockaddr, too small for IPv6. */
+        SOCKADDR_STORAGE from;
+        int from_len = sizeof(from);
+
+        ac.bypassed = FALSE;
+        ret = REAL(WSAAccept)(s, (struct sockaddr *)&from, &from_len, relayed_condition, (DWORD_PTR)&ac);
+        /* Refused by our condition, not the program's: wait for the next. */
+        if (ret == INVALID_SOCKET && ac.bypassed) continue;
+        ret = finish_accept(s, &snap, ret, addr, addrlen, &dropped, ac.matched ? &ac.announce : NULL);
+        if (ret != INVALID_SOCKET || !dropped) return ret;
+    }
 }
 
 BOOL PASCAL secsock_AcceptEx(SOCKET listener, SOCKET accepted, void *buf, DWORD recv_len, DWORD local_len,

@@ -594,6 +594,67 @@ static void test_acceptex(int family)
     CloseHandle(port);
 }
 
+/* WSAAccept's condition function on a secured listener is asked with the
+ * client's address, the one the accepted socket then reports, and its
+ * verdict holds: a rejected client never gets a connection to talk to. */
+static SOCKADDR_STORAGE condition_saw;
+static int condition_calls, condition_answer;
+
+static int CALLBACK remember_caller(WSABUF *caller_id, WSABUF *caller_data, QOS *sqos, QOS *gqos, WSABUF *callee_id,
+                                   WSABUF *callee_data, GROUP *group, DWORD_PTR context)
+{
+    (void)caller_data; (void)sqos; (void)gqos; (void)callee_id; (void)callee_data; (void)group;
+    condition_calls++;
+    ok(context == 0x5ec, "condition context %#Ix\n", context);
+    memset(&condition_saw, 0, sizeof(condition_saw));
+    if (caller_id && caller_id->buf && caller_id->len <= sizeof(condition_saw))
+        memcpy(&condition_saw, caller_id->buf, caller_id->len);
+    return condition_answer;
+}
+
+static void test_wsaaccept_condition(int family)
+{
+    SOCKADDR_STORAGE addr, peer;
+    HANDLE client;
+    DWORD client_ok = 2;
+    SOCKET l, a;
+    int len, peer_len = sizeof(peer);
+
+    l = secured_listener(family, &addr, &len);
+    condition_calls = 0;
+    condition_answer = CF_REJECT;
+    client = CreateThread(NULL, 0, connect_client, &addr, 0, NULL);
+    a = WSAAccept(l, NULL, NULL, remember_caller, 0x5ec);
+    ok(a == INVALID_SOCKET && WSAGetLastError() == WSAECONNREFUSED, "rejected: %#Ix, error %d\n", a, WSAGetLastError());
+    ok(condition_calls == 1, "condition called %d times\n", condition_calls);
+    WaitForSingleObject(client, WAIT_MS);
+    GetExitCodeThread(client, &client_ok);
+    ok(client_ok == 0, "the rejected client completed an exchange\n");
+    CloseHandle(client);
+
+    condition_answer = CF_ACCEPT;
+    client = CreateThread(NULL, 0, connect_client, &addr, 0, NULL);
+    a = WSAAccept(l, NULL, NULL, remember_caller, 0x5ec);
+    ok(a != INVALID_SOCKET, "WSAAccept: %d\n", WSAGetLastError());
+    if (a != INVALID_SOCKET)
+    {
+        char buf[8];
+        check_secured(a);
+        ok(!getpeername(a, (struct sockaddr *)&peer, &peer_len), "getpeername: %d\n", WSAGetLastError());
+        ok(condition_saw.ss_family == family && port_of(&condition_saw) == port_of(&peer),
+           "the condition saw family %d port %u; the socket's peer is port %u\n", condition_saw.ss_family,
+           port_of(&condition_saw), port_of(&peer));
+        ok(recv(a, buf, sizeof(buf), 0) == 8, "recv: %d\n", WSAGetLastError());
+        send(a, "ok", 2, 0);
+        closesocket(a);
+    }
+    WaitForSingleObject(client, WAIT_MS);
+    GetExitCodeThread(client, &client_ok);
+    ok(client_ok == 1, "the accepted client's exchange failed\n");
+    CloseHandle(client);
+    closesocket(l);
+}
+
 static void test_family(int family)
 {
     SOCKADDR_STORAGE server;
@@ -622,6 +683,7 @@ static void test_family(int family)
     WaitForSingleObject(t, WAIT_MS);
     CloseHandle(t);
     test_acceptex(family);
+    test_wsaaccept_condition(family);
     test_select_refused(family);
     test_connectex_refused(family);
     test_not_tls(family);

@@ -247,6 +247,9 @@ static void winetest_init(const char *name)
     const char *p;
 
     winetest_name = name;
+    /* Every line out at once: a test killed by the runner's timeout still
+     * shows how far it got. */
+    setvbuf(stdout, NULL, _IONBF, 0);
     winetest_start_ticks = GetTickCount();
     winetest_tls = TlsAlloc();
     InitializeCriticalSection(&winetest_output_lock);
