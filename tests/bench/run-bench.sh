@@ -19,7 +19,8 @@
 # BENCH_CONNRATE_THREADS (4), BENCH_HOLD (5000), BENCH_HOLD_PROCS (1: client
 # processes sharing the held connections), BENCH_HOLD_THREADS (8 connecting
 # threads in each), BENCH_HOLD_SETUP_SECONDS (180: opening stops then),
-# BENCH_HOLD_SECONDS (15 idle).
+# BENCH_HOLD_SECONDS (15 idle).  BENCH_SECSOCKD: another secsockd to measure
+# (default: this tree's).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 top_builddir=${top_builddir:-$(cd "$here/../.." && pwd)}
@@ -40,7 +41,7 @@ results=${BENCH_RESULTS:-$top_builddir/tests/bench/results.md}
 
 secsockctl="$top_builddir/programs/secsockctl/secsockctl"
 bench="$top_builddir/tests/bench/bench.exe"
-for f in "$secsockctl" "$top_builddir/server/secsockd" "$bench" "$WINE64"; do
+for f in "$secsockctl" "${BENCH_SECSOCKD:-$top_builddir/server/secsockd}" "$bench" "$WINE64"; do
   [ -e "$f" ] || { echo "run-bench: $f is not built (run make)" >&2; exit 1; }
 done
 stunnel=$(command -v stunnel4 || command -v stunnel || true)
@@ -52,7 +53,7 @@ ulimit -n "$(ulimit -Hn)"
 
 work=$(mktemp -d)
 export WINEPREFIX="$work/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
-export SECSOCKD="$top_builddir/server/secsockd"
+export SECSOCKD="${BENCH_SECSOCKD:-$top_builddir/server/secsockd}"
 pids=""
 cleanup() {
   for p in $pids; do kill "$p" 2>/dev/null; done
@@ -179,11 +180,10 @@ mem() {   # pid -> "rss pss private" in KiB
 }
 fds() { ls "/proc/$1/fd" | wc -l; }
 cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$1/stat"; }
-tcp_mem_kib() { awk -v page="$(getconf PAGESIZE)" '/^TCP:/ { for (i = 1; i < NF; i++) if ($i == "mem") print $(i + 1) * page / 1024 }' /proc/net/sockstat; }
 sleep 2
 read -r c_rss0 c_pss0 c_priv0 <<<"$(mem "$cpid")"
 read -r s_rss0 s_pss0 s_priv0 <<<"$(mem "$spid")"
-c_fd0=$(fds "$cpid"); s_fd0=$(fds "$spid"); tcp0=$(tcp_mem_kib)
+c_fd0=$(fds "$cpid"); s_fd0=$(fds "$spid")
 c_cpu0=$(cpu_seconds "$cpid"); s_cpu0=$(cpu_seconds "$spid")
 per_proc=$(( (hold + hold_procs - 1) / hold_procs ))
 hold_pids=""
@@ -199,7 +199,7 @@ done
 sleep 2
 read -r c_rss1 c_pss1 c_priv1 <<<"$(mem "$cpid")"
 read -r s_rss1 s_pss1 s_priv1 <<<"$(mem "$spid")"
-c_fd1=$(fds "$cpid"); s_fd1=$(fds "$spid"); tcp1=$(tcp_mem_kib)
+c_fd1=$(fds "$cpid"); s_fd1=$(fds "$spid")
 c_cpu1=$(cpu_seconds "$cpid"); s_cpu1=$(cpu_seconds "$spid")
 # secsockd checks each control and relay connection's owner in
 # /proc/net/tcp: how long one read of it takes with this many sockets.
@@ -261,11 +261,11 @@ na() { [ -n "$1" ] && echo "$1" || echo "n/a"; }
   echo "| concurrent secured connections held (opened in ${hold_setup_taken:-?} s$([ "${hold_capped:-0}" -gt 0 ] && echo ", stopped at the ${hold_setup} s cap"), idle ${hold_seconds} s, then one more byte each way) | — | $held held, $alive alive | — | of $hold | 5,000 | $(verdict "$held >= 5000 && $alive >= 5000") |"
   echo
   echo "Run of $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores, load average before the run: $load0."
-  echo "Secured: $services secsockd process(es) ($([ "$services" = 1 ] && echo "both ends in one" || echo "client side and server side, as on two hosts")); \
+  echo "Service: $SECSOCKD.  Secured: $services secsockd process(es) ($([ "$services" = 1 ] && echo "both ends in one" || echo "client side and server side, as on two hosts")); \
 clear and stunnel programs run in the same secsock-installed prefix (unsecured sockets pass through)."
   echo "Idle connections: secsockd client side PSS $c_pss0 → $c_pss1 KiB, RSS $c_rss0 → $c_rss1, private $c_priv0 → $c_priv1, descriptors $c_fd0 → $c_fd1;"
   echo "server side PSS $s_pss0 → $s_pss1 KiB, RSS $s_rss0 → $s_rss1, private $s_priv0 → $s_priv1, descriptors $s_fd0 → $s_fd1;"
-  echo "kernel TCP memory (all sockets of the machine) $tcp0 → $tcp1 KiB.  First hold errors: ${hold_errors:-none}.  Open files limit $(ulimit -n)."
+  echo "First hold errors: ${hold_errors:-none}.  Open files limit $(ulimit -n)."
   echo "While opening them, secsockd used $(calc "print $c_cpu1 - $c_cpu0") s of CPU on the client side and $(calc "print $s_cpu1 - $s_cpu0") s on the server side;"
   echo "/proc/net/tcp then had $proc_tcp_lines lines, and one read of it took $proc_tcp_ms ms."
 } >"$work/table.md"
