@@ -105,7 +105,8 @@ static unsigned int arg_uint(const char *s)
 static void usage(void)
 {
     fprintf(stderr, "usage: bench server PORT MODE | throughput PORT MODE MIB | latency PORT MODE COUNT |\n"
-                    "       connrate PORT MODE SECONDS THREADS | hold PORT MODE COUNT SECONDS THREADS SETUP_SECONDS | quit PORT MODE\n"
+                    "       connrate PORT MODE SECONDS THREADS | hold PORT MODE COUNT SECONDS THREADS SETUP_SECONDS |\n"
+                    "       quit PORT MODE\n"
                     "MODE: clear or secure\n");
 }
 

@@ -246,28 +246,42 @@ mem_max=$(calc "print ($mem_c > $mem_s) ? $mem_c : $mem_s")
 ratio() { [ -n "$2" ] && [ -n "$1" ] && calc "printf \"%.2f×\", $1 / $2" || echo "n/a"; }
 na() { [ -n "$1" ] && echo "$1" || echo "n/a"; }
 
+row() { printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$@"; }   # the table's seven columns
+lat_conn() { [ -e "$work/lat-$1.out" ] && value connect_p50_us "$work/lat-$1.out" || echo n/a; }
+hold_how="opened in ${hold_setup_taken:-?} s"
+[ "${hold_capped:-0}" -gt 0 ] && hold_how="$hold_how, stopped at the ${hold_setup} s cap"
+two_sides="client side and server side, as on two hosts"
+[ "$services" = 1 ] && two_sides="both ends in one; figures per end"
+
 {
-  echo "| figure | clear Wine | secured | stunnel | secured vs baseline | target | result |"
-  echo "|---|---|---|---|---|---|---|"
-  echo "| bulk throughput, 64 KiB writes (MiB/s, median of $reps × $mib MiB) | $tp_clear | $tp_secure | $(na "$tp_st") | $(ratio "$tp_secure" "$tp_clear") clear | ≥ 0.75× clear | $(verdict "$tp_secure >= 0.75 * $tp_clear") |"
-  if [ -n "$tp_st" ]; then
-    echo "| bulk throughput vs stunnel | | | | $(ratio "$tp_secure" "$tp_st") stunnel | ≥ 1× stunnel | $(verdict "$tp_secure >= $tp_st") |"
-  fi
-  echo "| connect-to-first-byte latency p50 (µs, $lat_count connects) | $p50_clear | $p50_secure | $(na "$p50_st") | +$added µs | added ≤ 1500 µs | $(verdict "$added <= 1500") |"
-  echo "| of which connect() returned, p50 (µs) | $(value connect_p50_us "$work/lat-clear.out") | $(value connect_p50_us "$work/lat-secure.out") | $([ -n "$stunnel" ] && value connect_p50_us "$work/lat-stunnel.out" || echo n/a) | | — | — |"
-  echo "| connect-to-first-byte latency p99 (µs) | $p99_clear | $p99_secure | $(na "$p99_st") | +$(calc "print $p99_secure - $p99_clear") µs | — | — |"
-  echo "| connections per second ($rate_threads threads, $rate_seconds s) | $cps_clear | $cps_secure | $(na "$cps_st") | $(ratio "$cps_secure" "$cps_clear") clear | — | — |"
-  echo "| service memory per idle connection (KiB PSS; client side / server side) | — | $mem_c / $mem_s | — | RSS: $rss_c / $rss_s | ≤ 64 KiB | $(verdict "$mem_max <= 64") |"
-  echo "| concurrent secured connections held (opened in ${hold_setup_taken:-?} s$([ "${hold_capped:-0}" -gt 0 ] && echo ", stopped at the ${hold_setup} s cap"), idle ${hold_seconds} s, then one more byte each way) | — | $held held, $alive alive | — | of $hold | 5,000 | $(verdict "$held >= 5000 && $alive >= 5000") |"
+  row figure "clear Wine" secured stunnel "secured vs baseline" target result
+  row "---" "---" "---" "---" "---" "---" "---"
+  row "bulk throughput, 64 KiB writes (MiB/s, median of $reps × $mib MiB)" "$tp_clear" "$tp_secure" "$(na "$tp_st")" \
+    "$(ratio "$tp_secure" "$tp_clear") clear" "≥ 0.75× clear" "$(verdict "$tp_secure >= 0.75 * $tp_clear")"
+  [ -n "$tp_st" ] && row "bulk throughput vs stunnel" "" "" "" "$(ratio "$tp_secure" "$tp_st") stunnel" "≥ 1× stunnel" \
+    "$(verdict "$tp_secure >= $tp_st")"
+  row "connect-to-first-byte latency p50 (µs, $lat_count connects)" "$p50_clear" "$p50_secure" "$(na "$p50_st")" \
+    "+$added µs" "added ≤ 1500 µs" "$(verdict "$added <= 1500")"
+  row "of which connect() returned, p50 (µs)" "$(lat_conn clear)" "$(lat_conn secure)" "$(lat_conn stunnel)" "" "—" "—"
+  row "connect-to-first-byte latency p99 (µs)" "$p99_clear" "$p99_secure" "$(na "$p99_st")" \
+    "+$(calc "print $p99_secure - $p99_clear") µs" "—" "—"
+  row "connections per second ($rate_threads threads, $rate_seconds s)" "$cps_clear" "$cps_secure" "$(na "$cps_st")" \
+    "$(ratio "$cps_secure" "$cps_clear") clear" "—" "—"
+  row "service memory per idle connection (KiB PSS; client side / server side)" "—" "$mem_c / $mem_s" "—" \
+    "RSS: $rss_c / $rss_s" "≤ 64 KiB" "$(verdict "$mem_max <= 64")"
+  row "concurrent secured connections held ($hold_how, idle ${hold_seconds} s, then one more byte each way)" "—" \
+    "$held held, $alive alive" "—" "of $hold" "5,000" "$(verdict "$held >= 5000 && $alive >= 5000")"
   echo
   echo "Run of $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores, load average before the run: $load0."
-  echo "Service: $SECSOCKD.  Secured: $services secsockd process(es) ($([ "$services" = 1 ] && echo "both ends in one" || echo "client side and server side, as on two hosts")); \
-clear and stunnel programs run in the same secsock-installed prefix (unsecured sockets pass through)."
-  echo "Idle connections: secsockd client side PSS $c_pss0 → $c_pss1 KiB, RSS $c_rss0 → $c_rss1, private $c_priv0 → $c_priv1, descriptors $c_fd0 → $c_fd1;"
-  echo "server side PSS $s_pss0 → $s_pss1 KiB, RSS $s_rss0 → $s_rss1, private $s_priv0 → $s_priv1, descriptors $s_fd0 → $s_fd1;"
+  echo "Service: $SECSOCKD.  Secured: $services secsockd process(es) ($two_sides);"
+  echo "clear and stunnel programs run in the same secsock-installed prefix (unsecured sockets pass through)."
+  echo "Idle connections: secsockd client side PSS $c_pss0 → $c_pss1 KiB, RSS $c_rss0 → $c_rss1,"
+  echo "private $c_priv0 → $c_priv1, descriptors $c_fd0 → $c_fd1; server side PSS $s_pss0 → $s_pss1 KiB,"
+  echo "RSS $s_rss0 → $s_rss1, private $s_priv0 → $s_priv1, descriptors $s_fd0 → $s_fd1."
   echo "First hold errors: ${hold_errors:-none}.  Open files limit $(ulimit -n)."
-  echo "While opening them, secsockd used $(calc "print $c_cpu1 - $c_cpu0") s of CPU on the client side and $(calc "print $s_cpu1 - $s_cpu0") s on the server side;"
-  echo "/proc/net/tcp then had $proc_tcp_lines lines, and one read of it took $proc_tcp_ms ms."
+  echo "While opening them, secsockd used $(calc "print $c_cpu1 - $c_cpu0") s of CPU on the client side and"
+  echo "$(calc "print $s_cpu1 - $s_cpu0") s on the server side; /proc/net/tcp then had $proc_tcp_lines lines,"
+  echo "and one read of it took $proc_tcp_ms ms."
 } >"$work/table.md"
 cat "$work/table.md"
 cp "$work/table.md" "$results"
