@@ -4,3 +4,4 @@ include tests/fuzz/local.mk
 include tests/conformance/local.mk
 include tests/exports/local.mk
 include tests/integration/local.mk
+include tests/bench/local.mk
