@@ -13,3 +13,9 @@ check_PROGRAMS += tests/integration/xfrm_netns
 tests_integration_xfrm_netns_SOURCES = tests/integration/xfrm_netns.c
 tests_integration_xfrm_netns_LDADD = libs/secsock/libsecsock.a
 TESTS += tests/integration/xfrm_netns
+# Robustness (issue 5): another local user, faults, load.
+check_PROGRAMS += tests/integration/ctl_probe
+tests_integration_ctl_probe_SOURCES = tests/integration/ctl_probe.c
+tests_integration_ctl_probe_LDADD = libs/secsock/libsecsock.a
+TESTS += tests/integration/other-user.sh
+EXTRA_DIST += tests/integration/other-user.sh
