@@ -32,3 +32,5 @@ $(SOCKSTRESS): $(top_srcdir)/tests/integration/sockstress.c $(top_srcdir)/includ
 		-DNTDDI_VERSION=0x06010000 -I$(top_srcdir)/include -o $@ $< -lfwpuclnt -lws2_32
 TESTS += tests/integration/faults.sh
 EXTRA_DIST += tests/integration/faults.sh
+TESTS += tests/integration/load.sh
+EXTRA_DIST += tests/integration/load.sh
