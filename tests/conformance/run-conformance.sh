@@ -9,7 +9,7 @@ set -u
 : "${top_builddir:?}" "${WINE64:?}" "${WINESERVER:?}"
 secsockctl="$top_builddir/programs/secsockctl/secsockctl"
 exes="$top_builddir/tests/conformance/x86_64"
-tests="secsock_set secsock_query secsock_target secsock_impersonate secsock_flows passthrough secsock_tls"
+tests="secsock_set secsock_query secsock_target secsock_impersonate secsock_flows passthrough secsock_tls secsock_badinput"
 for f in "$secsockctl" "$top_builddir/server/secsockd" "$WINE64"; do
   [ -x "$f" ] || { echo "SKIP: $f is missing"; exit 77; }
 done
@@ -32,7 +32,8 @@ passed=0; failed=0
 run() {
   prefix=$1 t=$2
   out="$work/$t.$(basename "$prefix").out"
-  WINEPREFIX="$prefix" timeout 120 "$WINE64" "$exes/$t.exe" >"$out.raw" 2>&1
+  debug=0; [ "$t" = secsock_badinput ] && debug=1   # its trace line counts the bad inputs
+  WINETEST_DEBUG=$debug WINEPREFIX="$prefix" timeout 120 "$WINE64" "$exes/$t.exe" >"$out.raw" 2>&1
   status=$?
   tr -d '\r' <"$out.raw" >"$out"   # the Windows C runtime ends lines with CR LF
   cat "$out"

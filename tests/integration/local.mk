@@ -15,3 +15,24 @@ check_PROGRAMS += tests/integration/xfrm_netns
 tests_integration_xfrm_netns_SOURCES = tests/integration/xfrm_netns.c
 tests_integration_xfrm_netns_LDADD = libs/secsock/libsecsock.a
 TESTS += tests/integration/xfrm_netns
+# Robustness (issue 5): another local user, faults, load.
+check_PROGRAMS += tests/integration/ctl_probe
+tests_integration_ctl_probe_SOURCES = tests/integration/ctl_probe.c
+tests_integration_ctl_probe_LDADD = libs/secsock/libsecsock.a
+TESTS += tests/integration/other-user.sh
+EXTRA_DIST += tests/integration/other-user.sh
+check_PROGRAMS += tests/integration/fault_peer
+tests_integration_fault_peer_SOURCES = tests/integration/fault_peer.c
+# sockstress: the Windows program of faults.sh and load.sh (mingw-w64, like secdemo).
+SOCKSTRESS = tests/integration/sockstress.exe
+check_DATA += $(SOCKSTRESS)
+CLEANFILES += $(SOCKSTRESS)
+EXTRA_DIST += tests/integration/sockstress.c
+$(SOCKSTRESS): $(top_srcdir)/tests/integration/sockstress.c $(top_srcdir)/include/secsock/securesock.h
+	@$(MKDIR_P) $(@D)
+	$(AM_V_CC)$(MINGW64_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_WIN32_WINNT=0x0601 \
+		-DNTDDI_VERSION=0x06010000 -I$(top_srcdir)/include -o $@ $< -lfwpuclnt -lws2_32
+TESTS += tests/integration/faults.sh
+EXTRA_DIST += tests/integration/faults.sh
+TESTS += tests/integration/load.sh
+EXTRA_DIST += tests/integration/load.sh
