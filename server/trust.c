@@ -101,15 +101,18 @@ int trust_parse(const char *text, size_t len, struct trust_store *store, char *w
 const uint8_t *trust_lookup(const struct trust_store *store, const struct secsock_addr *peer)
 {
     size_t alen = peer->family == SECSOCK_AF_INET ? 4 : 16;
+    const uint8_t *any_port = NULL;
 
+    /* An entry for the peer's own port wins over one for every port ('*'),
+     * wherever each stands in the list. */
     for (size_t i = 0; i < store->count; i++)
     {
         const struct trust_entry *e = &store->entries[i];
-        if (e->addr.family == peer->family && !memcmp(e->addr.addr, peer->addr, alen) &&
-            (!e->addr.port || e->addr.port == peer->port))
-            return e->pin;
+        if (e->addr.family != peer->family || memcmp(e->addr.addr, peer->addr, alen)) continue;
+        if (e->addr.port == peer->port) return e->pin;
+        if (!e->addr.port && !any_port) any_port = e->pin;
     }
-    return NULL;
+    return any_port;
 }
 
 size_t trust_pins_for_address(const struct trust_store *store, const struct secsock_addr *addr,

@@ -49,7 +49,7 @@ INT WINAPI secsock_WSAQuerySocketSecurity(SOCKET s, const SOCKET_SECURITY_QUERY_
                                           LPWSAOVERLAPPED ovl, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr)
 {
     TRACE("%#Ix %p %lu %p %p %p %p\n", s, tmpl, tmpl_len, info, info_len, ovl, cr);
-    if (!info_len) return fail(WSAEFAULT);
+    if (!info_len || IsBadWritePtr(info_len, sizeof(*info_len))) return fail(WSAEFAULT);
     return WSAIoctl(s, SIO_QUERY_SECURITY, (void *)tmpl, tmpl_len, info, *info_len, info_len, ovl, cr);
 }
 
@@ -92,7 +92,7 @@ INT WINAPI secsock_WSAImpersonateSocketPeer(SOCKET s, const struct sockaddr *add
     if (type == SOCK_DGRAM)
     {
         /* A datagram socket's peer is named by the caller. */
-        if (!addr) return fail(WSAEFAULT);
+        if (!addr || IsBadReadPtr(addr, len)) return fail(WSAEFAULT);
         if ((err = secsock_sockaddr_decode(addr, len, &peer))) return fail(err);
         memcpy(&tmpl.PeerAddress, addr, peer.family == SECSOCK_AF_INET6 ? 28 : 16);
     }

@@ -1248,6 +1248,14 @@ int WINAPI secsock_WSAIoctl(SOCKET s, DWORD code, void *in, DWORD in_len, void *
     case SIO_SET_PEER_TARGET_NAME:
     case SIO_DELETE_PEER_TARGET_NAME:
         TRACE("%#Ix %#lx %p %lu %p %lu %p %p %p\n", s, code, in, in_len, out, out_len, returned, ovl, cr);
+        /* Windows probes the caller's buffers and fails with WSAEFAULT
+         * instead of faulting; so does this. */
+        if ((in && in_len && IsBadReadPtr(in, in_len)) || (out && out_len && IsBadWritePtr(out, out_len)) ||
+            (returned && IsBadWritePtr(returned, sizeof(*returned))) || (ovl && IsBadWritePtr(ovl, sizeof(*ovl))))
+        {
+            WARN("invalid buffer\n");
+            return fail(WSAEFAULT), SOCKET_ERROR;
+        }
         if (!returned)
         {
             if (!ovl) return fail(WSAEFAULT), SOCKET_ERROR;

@@ -17,6 +17,15 @@ static BOOL is_connected(SOCKET s)
     return !REAL(getpeername)(s, (struct sockaddr *)&ss, &len);
 }
 
+/* A datagram socket's peer named in a struct must be of the socket's own
+ * family: an IPv6 peer can never be an IPv4 socket's (and back). */
+static int check_peer_family(int family, int type, const struct secsock_addr *peer)
+{
+    if (type != SOCK_DGRAM || peer->family == SECSOCK_AF_UNSPEC) return 0;
+    if ((family == AF_INET) != (peer->family == SECSOCK_AF_INET)) return WSAEAFNOSUPPORT;
+    return 0;
+}
+
 static BOOL is_bound(SOCKET s)
 {
     SOCKADDR_STORAGE ss;
@@ -83,6 +92,7 @@ static int query_security(SOCKET s, const void *in, DWORD in_len, void *out, DWO
     if (!returned) return WSAEFAULT;
     if ((err = check_kind(s, &family, &type))) return err;
     if ((err = secsock_template_decode(in, in_len, type == SOCK_DGRAM, &tmpl))) return err;
+    if ((err = check_peer_family(family, type, &tmpl.peer))) return err;
     need = tmpl.ipsec2 ? sizeof(SOCKET_SECURITY_QUERY_INFO_IPSEC2) : sizeof(SOCKET_SECURITY_QUERY_INFO);
     if (!out || out_len < need)
     {
@@ -121,6 +131,7 @@ static int set_target(SOCKET s, const void *in, DWORD in_len)
         WARN("socket %#Ix: bad peer target name (%u bytes): error %d\n", s, (unsigned)in_len, err);
         return err;
     }
+    if ((err = check_peer_family(family, type, &target.peer))) return err;
     if (is_connected(s)) return WSAEISCONN;
     if (!(sock = sockstate_get(s, TRUE))) return WSAENOBUFS;
     sock->family = family;
@@ -140,6 +151,7 @@ static int delete_target(SOCKET s, const void *in, DWORD in_len)
     if (!in) return WSAEFAULT;
     if ((err = check_kind(s, &family, &type))) return err;
     if ((err = secsock_sockaddr_decode(in, in_len, &peer))) return err;
+    if ((err = check_peer_family(family, type, &peer))) return err;
     if ((sock = sockstate_get(s, FALSE)))
     {
         sockstate_delete_target(sock, &peer);

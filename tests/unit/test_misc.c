@@ -212,6 +212,23 @@ START_TEST(trust_list)
     ck_assert_int_eq(pin[31], 0x01);
     v6.addr[15] = 2;
     ck_assert_ptr_null(trust_lookup(&store, &v6));
+    /* A peer's own port wins over '*', in either order. */
+    {
+        static const char both[] =
+            "peer 10.0.0.1 * 0101010101010101010101010101010101010101010101010101010101010101\n"
+            "peer 10.0.0.1 4433 0202020202020202020202020202020202020202020202020202020202020202\n"
+            "peer 10.0.0.2 4433 0303030303030303030303030303030303030303030303030303030303030303\n"
+            "peer 10.0.0.2 * 0404040404040404040404040404040404040404040404040404040404040404\n";
+        struct secsock_addr a = { SECSOCK_AF_INET, 4433, 0, { 10, 0, 0, 1 } };
+        ck_assert_int_eq(trust_parse(both, strlen(both), &store, why, sizeof(why)), 0);
+        ck_assert_int_eq(trust_lookup(&store, &a)[0], 0x02);
+        a.port = 80;
+        ck_assert_int_eq(trust_lookup(&store, &a)[0], 0x01);
+        a.addr[3] = 2;
+        ck_assert_int_eq(trust_lookup(&store, &a)[0], 0x04);
+        a.port = 4433;
+        ck_assert_int_eq(trust_lookup(&store, &a)[0], 0x03);
+    }
     /* Each bad line is named, and nothing of the file is used. */
     ck_assert_int_eq(trust_parse("peer 1.2.3 443 ab\n", 18, &store, why, sizeof(why)), -1);
     ck_assert_ptr_nonnull(strstr(why, "line 1"));
