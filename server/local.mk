@@ -9,6 +9,7 @@ server_secsockd_SOURCES = \
 	server/lease.c server/lease.h \
 	server/sockaddr_posix.c server/sockaddr_posix.h \
 	server/peer_uid.c server/peer_uid.h \
+	server/sock_diag.c server/sock_diag.h \
 	server/trust.c server/trust.h \
 	server/relay_conn.c server/relay_conn.h \
 	server/ipsec.c server/ipsec.h \

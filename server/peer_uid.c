@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include "peer_uid.h"
+#include "sock_diag.h"
 
 static int hexdigit(char c)
 {
@@ -125,6 +126,16 @@ int proc_net_tcp_find_uid(const char *text, size_t len, const struct tcp_endpoin
 int peer_uid_lookup(const struct tcp_endpoint *peer_local, const struct tcp_endpoint *peer_remote, uint32_t *uid)
 {
     size_t cap = 1 << 16, len = 0;
+    int diag = sock_diag_uid(peer_local, peer_remote, uid);
+
+    /* The exact lookup answers for any number of sockets; /proc is the
+     * fallback when the kernel cannot be asked (no inet_diag). */
+    if (!diag) return 0;
+    if (diag == -ENOENT)
+    {
+        errno = ENOENT;
+        return -1;
+    }
     char *text = malloc(cap), *grown;
     int fd, ret;
     ssize_t n;

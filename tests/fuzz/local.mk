@@ -1,7 +1,8 @@
 # libFuzzer targets, one per decoder of bytes from outside the process,
 # built with clang and sanitizers when configure found libFuzzer.
 FUZZ_TARGETS = tests/fuzz/fuzz_proto tests/fuzz/fuzz_settings tests/fuzz/fuzz_control_file \
-	tests/fuzz/fuzz_proc_net_tcp tests/fuzz/fuzz_trust tests/fuzz/fuzz_vici tests/fuzz/fuzz_xfrm
+	tests/fuzz/fuzz_proc_net_tcp tests/fuzz/fuzz_trust tests/fuzz/fuzz_vici tests/fuzz/fuzz_xfrm \
+	tests/fuzz/fuzz_sock_diag
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I$(top_srcdir)/include -D_GNU_SOURCE
 EXTRA_DIST += tests/fuzz/run-fuzz.sh tests/fuzz/corpus $(addsuffix .c,$(FUZZ_TARGETS))
@@ -15,7 +16,10 @@ tests/fuzz/fuzz_settings: $(top_srcdir)/tests/fuzz/fuzz_settings.c $(top_srcdir)
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
 tests/fuzz/fuzz_control_file: $(top_srcdir)/tests/fuzz/fuzz_control_file.c $(top_srcdir)/libs/secsock/runtime.c
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
-tests/fuzz/fuzz_proc_net_tcp: $(top_srcdir)/tests/fuzz/fuzz_proc_net_tcp.c $(top_srcdir)/server/peer_uid.c
+tests/fuzz/fuzz_proc_net_tcp: $(top_srcdir)/tests/fuzz/fuzz_proc_net_tcp.c $(top_srcdir)/server/peer_uid.c \
+		$(top_srcdir)/server/sock_diag.c
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
+tests/fuzz/fuzz_sock_diag: $(top_srcdir)/tests/fuzz/fuzz_sock_diag.c $(top_srcdir)/server/sock_diag.c
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
 tests/fuzz/fuzz_trust: $(top_srcdir)/tests/fuzz/fuzz_trust.c $(top_srcdir)/server/trust.c
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^

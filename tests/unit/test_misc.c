@@ -1,11 +1,19 @@
 /* The control file, the policy, /proc/net/tcp and user.reg parsers. */
 #include <check.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include "secsock/runtime.h"
 #include "secsock/settings.h"
 #include "secsock/wsaerr.h"
 #include "../../server/policy.h"
 #include "../../server/peer_uid.h"
+#include "../../server/sock_diag.h"
 #include "../../server/trust.h"
 #include "../../programs/secsockctl/prefix.h"
 #include "unit.h"
@@ -153,6 +161,50 @@ static const char proc_tcp6[] =
     "   0: 00000000000000000000000001000000:A001 00000000000000000000000001000000:9C40 01 00000000:00000000 00:00000000 00000000  1001        0 2 1\n"
     "   1: 0000000000000000000000000100000:A002 00000000000000000000000001000000:9C40 01 00000000:00000000 00:00000000 00000000  1002        0 2 1\n";
 
+/* The exact lookup: both ends of a real loopback connection are ours;
+ * a 4-tuple nobody has is ENOENT; malformed answers are refused. */
+START_TEST(sock_diag_lookup)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) }, b;
+    socklen_t len = sizeof(a);
+    struct tcp_endpoint local, remote;
+    uint32_t uid = 12345;
+    uint8_t msg[128];
+    int l = socket(AF_INET, SOCK_STREAM, 0), s = socket(AF_INET, SOCK_STREAM, 0), acc;
+
+    ck_assert_int_eq(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+    ck_assert_int_eq(listen(l, 1), 0);
+    ck_assert_int_eq(getsockname(l, (struct sockaddr *)&a, &len), 0);
+    ck_assert_int_eq(connect(s, (struct sockaddr *)&a, sizeof(a)), 0);
+    ck_assert_int_ge(acc = accept(l, NULL, NULL), 0);
+    len = sizeof(b);
+    getsockname(s, (struct sockaddr *)&b, &len);
+    memset(&local, 0, sizeof(local));
+    memset(&remote, 0, sizeof(remote));
+    memcpy(local.addr, &b.sin_addr, 4);
+    local.port = ntohs(b.sin_port);
+    memcpy(remote.addr, &a.sin_addr, 4);
+    remote.port = ntohs(a.sin_port);
+    ck_assert_int_eq(sock_diag_uid(&local, &remote, &uid), 0);
+    ck_assert_uint_eq(uid, geteuid());
+    local.port ^= 1;   /* a tuple nobody has */
+    ck_assert_int_eq(sock_diag_uid(&local, &remote, &uid), -ENOENT);
+    close(acc);
+    close(s);
+    close(l);
+    /* Malformed answers. */
+    memset(msg, 0, sizeof(msg));
+    ck_assert_int_eq(sock_diag_parse(msg, 8, 1, 2, &uid), -EPROTO);          /* shorter than a header */
+    ((struct nlmsghdr *)msg)->nlmsg_len = 200;                                 /* longer than what came */
+    ck_assert_int_eq(sock_diag_parse(msg, sizeof(msg), 1, 2, &uid), -EPROTO);
+    ((struct nlmsghdr *)msg)->nlmsg_len = NLMSG_LENGTH(4);
+    ((struct nlmsghdr *)msg)->nlmsg_type = NLMSG_ERROR;                        /* error without its body */
+    ck_assert_int_eq(sock_diag_parse(msg, sizeof(msg), 1, 2, &uid), -EPROTO);
+    ((struct nlmsghdr *)msg)->nlmsg_type = SOCK_DIAG_BY_FAMILY;                /* answer without its body */
+    ck_assert_int_eq(sock_diag_parse(msg, sizeof(msg), 1, 2, &uid), -EPROTO);
+}
+END_TEST
+
 START_TEST(proc_net_tcp6)
 {
     struct tcp_endpoint local = { { 0 }, 0xa001, 1 }, remote = { { 0 }, 0x9c40, 1 };
@@ -270,6 +322,7 @@ Suite *peer_uid_suite(void)
     TCase *tc = tcase_create("proc net tcp");
     tcase_add_test(tc, proc_net_tcp);
     tcase_add_test(tc, proc_net_tcp6);
+    tcase_add_test(tc, sock_diag_lookup);
     suite_add_tcase(s, tc);
     return s;
 }
