@@ -6,8 +6,11 @@
 #     carries none of them in clear;
 #   - ALLOW_INSECURE to a trusted peer is protected too;
 #   - a peer whose key does not match the pin: connect fails
-#     (WSAECONNREFUSED), no application byte crosses.
-for tool in gnutls-serv certtool; do
+#     (WSAECONNREFUSED), no application byte crosses;
+#   - a plain Linux TLS client (gnutls-cli) with a pinned client key reaches
+#     a secured Wine server, whose accepted connection is SECURED and
+#     ENCRYPTED; the same client with an unknown key never reaches it.
+for tool in gnutls-serv gnutls-cli certtool; do
   command -v "$tool" >/dev/null || { echo "SKIP: $tool is missing (package gnutls-bin)"; exit 77; }
 done
 . "$(dirname "$0")/common.sh"
@@ -51,5 +54,33 @@ sleep 1
 size=$(wc -c < "$work/wire")
 [ "$size" -gt 0 ]; check "the recorder saw the TLS traffic ($size bytes)" $?
 grep -q "SECRET" "$work/wire"; [ $? -ne 0 ]; check "no application byte crossed the wire in clear" $?
+
+# gnutls-cli as the client of a secured Wine server.
+printf 'cn = client\nexpiration_days = 30\ntls_www_client\nsigning_key\n' > "$work/ctmpl"
+for who in cli other; do
+  certtool --generate-privkey --key-type ecdsa --outfile "$work/$who.key" >/dev/null 2>&1
+  certtool --generate-self-signed --load-privkey "$work/$who.key" --template "$work/ctmpl" \
+    --outfile "$work/$who.crt" >/dev/null 2>&1
+done
+"$secsockctl" trust 127.0.0.1 '*' "$work/cli.crt" >/dev/null
+wport=$(( sport + 1 ))
+# serve KEY TEXT: a secured Wine server; gnutls-cli sends TEXT with KEY's certificate.
+serve() {
+  "$WINE64" "$secdemo" server "$wport" guarantee >"$work/wserver.out" 2>&1 &
+  wsrv=$!
+  sleep 3
+  printf '%s' "$2" | timeout 10 gnutls-cli --insecure --x509certfile "$work/$1.crt" --x509keyfile "$work/$1.key" \
+    -p "$wport" 127.0.0.1 >"$work/cli.out" 2>&1
+  wait "$wsrv"
+  cat "$work/wserver.out"
+}
+serve cli "PLAIN-LINUX-CLIENT"
+grep -q "server: connection SECURED and ENCRYPTED" "$work/wserver.out"
+check "gnutls-cli with a pinned key: the server's accepted connection is SECURED and ENCRYPTED" $?
+grep -q 'server: received "PLAIN-LINUX-CLIENT"' "$work/wserver.out"
+check "gnutls-cli's bytes reached the secured Wine server" $?
+serve other "UNKNOWN-CLIENT"
+grep -q "no connection reached the program" "$work/wserver.out"
+check "gnutls-cli with an unknown key never reaches the server program" $?
 
 finish tls-interop
