@@ -17,10 +17,14 @@ WINE_DEFAULT_DEBUG_CHANNEL(secsock);
 
 /* Serialises starting the service within this process. */
 static CRITICAL_SECTION start_lock;
+/* Set once a control connection succeeded in this process. */
+static volatile LONG service_answered;
+static CRITICAL_SECTION cache_lock;
 
 void control_init(void)
 {
     InitializeCriticalSection(&start_lock);
+    InitializeCriticalSection(&cache_lock);
 }
 
 /* A Unix path of the environment, as a Win32 path Wine can open. */
@@ -139,23 +143,42 @@ static int recv_msg(SOCKET s, struct secsock_msg *msg)
     return 0;
 }
 
-/* Connects and authenticates to the service the control file names. */
-static SOCKET try_connect(void)
+/* The control file's contents, kept after the first read: reading it costs
+ * several wineserver round trips per connection.  A refused connection or
+ * handshake (the service restarted: new port, new secret) reads it again. */
+static struct secsock_control_info cached_info;
+static BOOL cached;
+
+static BOOL control_info(struct secsock_control_info *info, BOOL fresh)
 {
-    struct secsock_control_info info;
+    BOOL ok = TRUE;
+
+    EnterCriticalSection(&cache_lock);
+    if (fresh || !cached)
+    {
+        SecureZeroMemory(&cached_info, sizeof(cached_info));
+        cached = ok = read_control_file(&cached_info);
+    }
+    if (ok) *info = cached_info;
+    LeaveCriticalSection(&cache_lock);
+    return ok;
+}
+
+/* Connects and authenticates to the service the control file names. */
+static SOCKET try_connect_with(const struct secsock_control_info *info)
+{
     struct secsock_msg msg, reply;
     struct sockaddr_in sin;
     DWORD timeout = IO_TIMEOUT_MS;
     SOCKET s;
 
-    if (!read_control_file(&info)) return INVALID_SOCKET;
     if ((s = REAL(socket)(AF_INET, SOCK_STREAM, IPPROTO_TCP)) == INVALID_SOCKET) return INVALID_SOCKET;
     SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
     REAL(setsockopt)(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&timeout, sizeof(timeout));
     REAL(setsockopt)(s, SOL_SOCKET, SO_SNDTIMEO, (const char *)&timeout, sizeof(timeout));
     memset(&sin, 0, sizeof(sin));
     sin.sin_family = AF_INET;
-    sin.sin_port = htons(info.port);
+    sin.sin_port = htons(info->port);
     sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (REAL(connect)(s, (struct sockaddr *)&sin, sizeof(sin)))
     {
@@ -164,9 +187,8 @@ static SOCKET try_connect(void)
     }
     memset(&msg, 0, sizeof(msg));
     msg.type = SECSOCK_MSG_HELLO;
-    memcpy(msg.u.hello.secret, info.secret, sizeof(info.secret));
+    memcpy(msg.u.hello.secret, info->secret, sizeof(info->secret));
     msg.u.hello.pid = GetCurrentProcessId();
-    SecureZeroMemory(&info, sizeof(info));
     if (send_msg(s, &msg) || recv_msg(s, &reply) || reply.type != SECSOCK_MSG_HELLO_OK)
     {
         SecureZeroMemory(&msg, sizeof(msg));
@@ -176,6 +198,23 @@ static SOCKET try_connect(void)
     }
     SecureZeroMemory(&msg, sizeof(msg));
     return s;
+}
+
+static SOCKET try_connect(void)
+{
+    struct secsock_control_info info;
+    SOCKET s = INVALID_SOCKET;
+
+    if (control_info(&info, FALSE)) s = try_connect_with(&info);
+    if (s == INVALID_SOCKET && control_info(&info, TRUE)) s = try_connect_with(&info);
+    SecureZeroMemory(&info, sizeof(info));
+    if (s != INVALID_SOCKET) InterlockedExchange(&service_answered, 1);
+    return s;
+}
+
+BOOL control_service_answered(void)
+{
+    return service_answered != 0;
 }
 
 /* The Unix path of secsockd: $SECSOCKD, else what secsockctl install wrote. */

@@ -75,8 +75,9 @@ static int set_security(SOCKET s, const void *in, DWORD in_len)
           settings.flags, settings.ipsec_flags);
 
     /* Start the service now, so that connect does not wait for it; if it
-     * cannot start, connect fails closed then. */
-    if ((probe = control_open(&err)) != INVALID_SOCKET) control_close(probe);
+     * cannot start, connect fails closed then.  Once it has answered in
+     * this process, connect's own request starts it again if need be. */
+    if (!control_service_answered() && (probe = control_open(&err)) != INVALID_SOCKET) control_close(probe);
     return 0;
 }
 

@@ -97,6 +97,8 @@ SOCKET control_open(int *err);
 /* One request and its reply on an open connection; 0 or a Windows error code. */
 int control_call(SOCKET conn, const struct secsock_msg *req, struct secsock_msg *reply);
 void control_close(SOCKET conn);
+/* Whether a control connection has succeeded in this process. */
+BOOL control_service_answered(void);
 /* Waits up to timeout_ms for one message the service sends unasked (on a
  * lease); 0, or WSAETIMEDOUT, or another Windows error. */
 int control_wait_message(SOCKET conn, struct secsock_msg *msg, DWORD timeout_ms);

@@ -18,7 +18,7 @@
 # BENCH_LATENCY_COUNT (500), BENCH_CONNRATE_SECONDS (5),
 # BENCH_CONNRATE_THREADS (4), BENCH_HOLD (5000), BENCH_HOLD_PROCS (1: client
 # processes sharing the held connections), BENCH_HOLD_THREADS (8 connecting
-# threads in each), BENCH_HOLD_SETUP_SECONDS (180: opening stops then),
+# threads in each), BENCH_HOLD_SETUP_SECONDS (300: opening stops then),
 # BENCH_HOLD_SECONDS (15 idle).  BENCH_SECSOCKD: another secsockd to measure
 # (default: this tree's).
 set -u
@@ -35,7 +35,7 @@ hold=${BENCH_HOLD:-5000}
 hold_procs=${BENCH_HOLD_PROCS:-1}
 hold_seconds=${BENCH_HOLD_SECONDS:-15}
 hold_threads=${BENCH_HOLD_THREADS:-8}
-hold_setup=${BENCH_HOLD_SETUP_SECONDS:-180}
+hold_setup=${BENCH_HOLD_SETUP_SECONDS:-300}
 services=${BENCH_SERVICES:-2}
 results=${BENCH_RESULTS:-$top_builddir/tests/bench/results.md}
 
