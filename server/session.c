@@ -44,6 +44,22 @@ static int queue_error(struct session *s, uint32_t wsa_error, const char *reason
     return queue(s, &msg);
 }
 
+/* A backend sets the connection up and will reply; PENDING is said at
+ * once, so that a non-blocking connect need not wait. */
+static int queue_pending(struct session *s, const struct secsock_msg_connect *req, const char *backend)
+{
+    struct secsock_msg reply;
+
+    s->state = SESSION_WAITING;
+    s->deadline = 0;
+    memset(&reply, 0, sizeof(reply));
+    reply.type = SECSOCK_MSG_CONNECT_VERDICT;
+    reply.u.connect_verdict.verdict = SECSOCK_VERDICT_PENDING;
+    reply.u.connect_verdict.protocol = req->protocol;
+    snprintf(reply.u.connect_verdict.backend, sizeof(reply.u.connect_verdict.backend), "%s", backend);
+    return queue(s, &reply);
+}
+
 /* Compares without an early exit, so timing tells nothing of the secret. */
 static int secret_matches(const uint8_t *a, const uint8_t *b)
 {
@@ -92,42 +108,24 @@ static int handle_connect(struct session *s, const struct secsock_msg_connect *r
         else pin = trust_lookup(&trust, &req->peer);
     }
     d = policy_connect(req, config->backends, pin != NULL);
-    if (d.verdict == SECSOCK_VERDICT_PENDING)
-    {
-        /* IPsec: set up by the backend's thread; it replies. */
-        log_info("%s: CONNECT tcp peer port %u (protocol %u, flags %#x): %s", s->peer, req->peer.port, req->protocol,
-                 req->flags, d.reason);
-        s->state = SESSION_WAITING;
-        s->deadline = 0;
-        s->wants_ipsec = 1;
-        s->ipsec_request = *req;
-        memset(&reply, 0, sizeof(reply));
-        reply.type = SECSOCK_MSG_CONNECT_VERDICT;
-        reply.u.connect_verdict.verdict = SECSOCK_VERDICT_PENDING;
-        reply.u.connect_verdict.protocol = req->protocol;
-        snprintf(reply.u.connect_verdict.backend, sizeof(reply.u.connect_verdict.backend), "%s", d.backend);
-        return queue(s, &reply);
-    }
-
     log_info("%s: CONNECT %s peer port %u (protocol %u, flags %#x, target \"%s\"): %s",
              s->peer, req->socktype == SECSOCK_SOCK_DGRAM ? "udp" : "tcp", req->peer.port, req->protocol,
              req->flags, req->target_name, d.reason);
+    if (d.verdict == SECSOCK_VERDICT_PENDING)
+    {
+        /* IPsec: set up by the backend's thread; it replies. */
+        s->wants_ipsec = 1;
+        s->ipsec_request = *req;
+        return queue_pending(s, req, d.backend);
+    }
     if (d.verdict == SECSOCK_VERDICT_RELAY)
     {
         /* The relay replies once the peer is reached and verified. */
-        s->state = SESSION_WAITING;
-        s->deadline = 0;
         s->relay_peer = req->peer;
         s->relay_protocol = req->protocol;
         memcpy(s->relay_name, req->target_name, sizeof(s->relay_name));
         memcpy(s->relay_pin, pin, sizeof(s->relay_pin));
-        /* Said at once, so that a non-blocking connect need not wait. */
-        memset(&reply, 0, sizeof(reply));
-        reply.type = SECSOCK_MSG_CONNECT_VERDICT;
-        reply.u.connect_verdict.verdict = SECSOCK_VERDICT_PENDING;
-        reply.u.connect_verdict.protocol = req->protocol;
-        snprintf(reply.u.connect_verdict.backend, sizeof(reply.u.connect_verdict.backend), "%s", d.backend);
-        return queue(s, &reply);
+        return queue_pending(s, req, d.backend);
     }
     memset(&reply, 0, sizeof(reply));
     reply.type = SECSOCK_MSG_CONNECT_VERDICT;

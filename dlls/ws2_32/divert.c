@@ -132,6 +132,26 @@ static enum route hold_connection(SOCKET s, SOCKET conn, int *err)
     return ROUTE_DIRECT;
 }
 
+/* What SOCKET_SECURITY_SETTINGS_IPSEC may ask beyond the protocol: AuthIP
+ * user credentials, main- and quick-mode policy keys, IpsecFlags.  The
+ * IPsec backend authenticates with pre-shared keys and makes its own
+ * filters, so it can honour none of them: such a connect is refused
+ * (WSAEOPNOTSUPP), never carried on as if they had been applied. */
+static int ipsec_extras_refused(const struct secsock_settings *settings)
+{
+    static const uint8_t no_key[16];
+
+    if (!settings->has_ipsec) return 0;
+    if (settings->user[0] || settings->domain[0] || settings->password_len || settings->ipsec_flags ||
+        memcmp(settings->mm_policy_key, no_key, sizeof(no_key)) || memcmp(settings->qm_policy_key, no_key, sizeof(no_key)))
+    {
+        WARN("IPsec settings this backend cannot honour (credentials, policy keys or IpsecFlags %#x)\n",
+             settings->ipsec_flags);
+        return WSAEOPNOTSUPP;
+    }
+    return 0;
+}
+
 /* IPsec protects a 5-tuple, so the service must know the local end before
  * the connection exists: an unbound socket is bound to an ephemeral port
  * first (as connect would do).  Other protocols send no local address. */
@@ -168,6 +188,7 @@ static enum route ask_route(SOCKET s, const struct snapshot *snap, const struct 
 
     memset(&req, 0, sizeof(req));
     *conn = INVALID_SOCKET;
+    if ((*err = ipsec_extras_refused(&snap->settings))) return ROUTE_FAIL;
     if (snap->type == SOCK_STREAM && (*err = local_end(s, snap, &req.u.connect.local))) return ROUTE_FAIL;
     if ((*conn = control_open(err)) == INVALID_SOCKET) return ROUTE_FAIL;
     req.type = SECSOCK_MSG_CONNECT;

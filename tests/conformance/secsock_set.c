@@ -173,6 +173,45 @@ static void test_overlapped(void)
     closesocket(s);
 }
 
+/* SOCKET_SECURITY_SETTINGS_IPSEC asks for more than the protocol: user
+ * credentials, policy keys, IpsecFlags.  The settings are taken (as on
+ * Windows), but a connect with them is refused with WSAEOPNOTSUPP, even
+ * with ALLOW_INSECURE: they cannot be honoured, and are never ignored
+ * (README: our choice).  Without them, the protocol's own verdict stands. */
+static void test_ipsec_extras(void)
+{
+    struct { SOCKET_SECURITY_SETTINGS_IPSEC ipsec; WCHAR strings[16]; } ip;
+    SOCKADDR_STORAGE addr;
+    SOCKET l, s;
+    int len, variant;
+
+    l = listener(AF_INET, &addr, &len);
+    for (variant = 0; variant < 5; variant++)
+    {
+        winetest_push_context("variant %d", variant);
+        memset(&ip, 0, sizeof(ip));
+        ip.ipsec.SecurityProtocol = SOCKET_SECURITY_PROTOCOL_IPSEC;
+        ip.ipsec.SecurityFlags = SOCKET_SETTINGS_ALLOW_INSECURE;
+        switch (variant)
+        {
+        case 1: ip.ipsec.UserNameStringLen = 8; memcpy(ip.ipsec.AllStrings, L"user", 8); break;
+        case 2: ip.ipsec.IpsecFlags = SOCKET_SETTINGS_IPSEC_SKIP_FILTER_INSTANTIATION; break;
+        case 3: ip.ipsec.AuthipMMPolicyKey.Data1 = 0x5ec; break;
+        case 4: ip.ipsec.PasswordStringLen = 4; memcpy(ip.ipsec.AllStrings, L"pw", 4); break;
+        }
+        s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+        ok(!WSASetSocketSecurity(s, (SOCKET_SECURITY_SETTINGS *)&ip, sizeof(ip), NULL, NULL), "set: %d\n",
+           WSAGetLastError());
+        if (!variant)
+            ok(!connect(s, (struct sockaddr *)&addr, len), "plain IPSEC settings, ALLOW_INSECURE: %d\n",
+               WSAGetLastError());
+        else check_error(connect(s, (struct sockaddr *)&addr, len), WSAEOPNOTSUPP);
+        closesocket(s);
+        winetest_pop_context();
+    }
+    closesocket(l);
+}
+
 START_TEST(secsock_set)
 {
     startup();
@@ -190,5 +229,6 @@ START_TEST(secsock_set)
     else skip("no IPv6 loopback\n");
     test_exclusive_addr_use();
     test_overlapped();
+    test_ipsec_extras();
     WSACleanup();
 }
