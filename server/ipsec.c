@@ -351,6 +351,20 @@ static int find_psk(const char *config_dir, const char *address, uint8_t *psk, s
     return found;
 }
 
+int ipsec_peer_configured(const struct service_config *config, const struct secsock_addr *peer)
+{
+    char address[INET6_ADDRSTRLEN];
+    uint8_t psk[128];
+    size_t psk_len;
+    int found;
+
+    if (peer->family != SECSOCK_AF_INET && peer->family != SECSOCK_AF_INET6) return 0;
+    inet_ntop(peer->family == SECSOCK_AF_INET6 ? AF_INET6 : AF_INET, peer->addr, address, sizeof(address));
+    found = find_psk(config->config_dir, address, psk, &psk_len);
+    memset(psk, 0, sizeof(psk));
+    return found;
+}
+
 static void answer(struct ipsec_conn *c, uint8_t verdict, uint32_t wsa_error, uint32_t info, int held)
 {
     struct secsock_msg reply;

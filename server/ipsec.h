@@ -39,6 +39,9 @@ struct ipsec_conn *ipsec_conn_start(void *session_slot, const struct secsock_msg
                                     const struct service_config *config,
                                     void (*reply)(void *session_slot, const struct secsock_msg *reply, int held));
 
+/* Whether the configuration names a pre-shared key for peer's address. */
+int ipsec_peer_configured(const struct service_config *config, const struct secsock_addr *peer);
+
 /* The completion fd is readable. */
 void ipsec_backend_event(void);
 /* The program's control connection closed: before the answer (abandon),

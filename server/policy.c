@@ -14,7 +14,7 @@ static int clear_allowed(uint32_t flags)
     return (flags & SECSOCK_FLAG_ALLOW_INSECURE) != 0;
 }
 
-struct policy_decision policy_connect(const struct secsock_msg_connect *req, uint32_t backends, int peer_pinned)
+struct policy_decision policy_connect(const struct secsock_msg_connect *req, uint32_t backends, unsigned int peer)
 {
     struct policy_decision d = { SECSOCK_VERDICT_REFUSE, SECSOCK_WSAECONNREFUSED, 0, "none", NULL };
 
@@ -46,13 +46,21 @@ struct policy_decision policy_connect(const struct secsock_msg_connect *req, uin
         d.reason = "IPsec asked for and not available here (see secsockctl status): refused, nothing sent";
         return d;
     }
-    if (peer_pinned && (backends & SECSOCK_BACKEND_TLS) && req->socktype == SECSOCK_SOCK_STREAM)
+    if ((peer & POLICY_PEER_TLS) && (backends & SECSOCK_BACKEND_TLS) && req->socktype == SECSOCK_SOCK_STREAM)
     {
         d.verdict = SECSOCK_VERDICT_RELAY;
         d.wsa_error = 0;
         d.info_flags = SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED;
         d.backend = "tls";
         d.reason = "trusted peer: TLS 1.3 with its pinned key";
+        return d;
+    }
+    if ((peer & POLICY_PEER_IPSEC) && (backends & SECSOCK_BACKEND_IPSEC) && req->socktype == SECSOCK_SOCK_STREAM)
+    {
+        d.verdict = SECSOCK_VERDICT_PENDING;
+        d.wsa_error = 0;
+        d.backend = "ipsec";
+        d.reason = "peer configured for IPsec (ipsec-psk): policies for the 5-tuple, SA from charon";
         return d;
     }
     if (clear_allowed(req->flags))

@@ -16,12 +16,17 @@ struct policy_decision {
     const char *reason;     /* for the log */
 };
 
-/* backends: SECSOCK_BACKEND_* bits available here; peer_pinned: the peer is
- * in the trust list (it speaks secsock's TLS, with a known key).  The
- * DEFAULT protocol is served by TLS (listed peers) or none; IPSEC and
- * IPSEC2 only by IPsec: SECSOCK_VERDICT_PENDING means the IPsec backend
- * sets the connection up. */
-struct policy_decision policy_connect(const struct secsock_msg_connect *req, uint32_t backends, int peer_pinned);
+/* What the configuration says of a peer. */
+enum policy_peer {
+    POLICY_PEER_TLS   = 1,   /* in the trust list: speaks secsock's TLS, with a known key */
+    POLICY_PEER_IPSEC = 2,   /* has a pre-shared key (ipsec-psk): IPsec is configured for it */
+};
+
+/* backends: SECSOCK_BACKEND_* bits available here; peer: POLICY_PEER_*
+ * bits.  The DEFAULT protocol is served by TLS for trusted peers, else by
+ * IPsec for peers configured for it, else by none; IPSEC and IPSEC2 only
+ * by IPsec.  SECSOCK_VERDICT_PENDING: the IPsec backend sets it up. */
+struct policy_decision policy_connect(const struct secsock_msg_connect *req, uint32_t backends, unsigned int peer);
 struct policy_decision policy_bind(const struct secsock_msg_bind *req, uint32_t backends);
 
 #endif

@@ -4,9 +4,11 @@
 #include <unistd.h>
 #include "lease.h"
 #include "log.h"
+#include "ipsec.h"
 #include "policy.h"
 #include "trust.h"
 #include "session.h"
+#include "secsock/settings.h"
 #include "secsock/wsaerr.h"
 
 void session_init(struct session *s, int fd, const char *peer, time_t now)
@@ -107,7 +109,10 @@ static int handle_connect(struct session *s, const struct secsock_msg_connect *r
             log_warn("%s: the trust list is ignored: %s", s->peer, why);
         else pin = trust_lookup(&trust, &req->peer);
     }
-    d = policy_connect(req, config->backends, pin != NULL);
+    d = policy_connect(req, config->backends,
+                       (pin ? POLICY_PEER_TLS : 0u) |
+                       ((config->backends & SECSOCK_BACKEND_IPSEC) && req->protocol == SECSOCK_PROTOCOL_DEFAULT &&
+                        ipsec_peer_configured(config, &req->peer) ? POLICY_PEER_IPSEC : 0u));
     log_info("%s: CONNECT %s peer port %u (protocol %u, flags %#x, target \"%s\"): %s",
              s->peer, req->socktype == SECSOCK_SOCK_DGRAM ? "udp" : "tcp", req->peer.port, req->protocol,
              req->flags, req->target_name, d.reason);

@@ -154,16 +154,14 @@ static int ipsec_extras_refused(const struct secsock_settings *settings)
 
 /* IPsec protects a 5-tuple, so the service must know the local end before
  * the connection exists: an unbound socket is bound to an ephemeral port
- * first (as connect would do).  Other protocols send no local address. */
+ * first (as connect would do).  The DEFAULT protocol may be served by
+ * IPsec too (a peer configured for it), so every stream socket sends it. */
 static int local_end(SOCKET s, const struct snapshot *snap, struct secsock_addr *local)
 {
     SOCKADDR_STORAGE ss;
     int len = sizeof(ss);
 
     memset(local, 0, sizeof(*local));
-    if (snap->settings.protocol != SOCKET_SECURITY_PROTOCOL_IPSEC &&
-        snap->settings.protocol != SOCKET_SECURITY_PROTOCOL_IPSEC2)
-        return 0;
     if (REAL(getsockname)(s, (struct sockaddr *)&ss, &len))
     {
         memset(&ss, 0, sizeof(ss));

@@ -6,6 +6,7 @@
 #   1. B has no IPsec: a GUARANTEE_ENCRYPTION client in A fails to connect,
 #      not one TCP segment (not even a SYN) reaches B, charon tried IKE,
 #      and the required policies existed while it tried;
+#      The DEFAULT protocol to a peer with a pre-shared key goes the same way;
 #   2. the same with ALLOW_INSECURE: clear text, and B's program gets
 #      exactly the bytes;
 #   3. B runs charon as a responder with the same key: IKE completes; the
@@ -136,6 +137,17 @@ echo "$wire" | grep -Eq "ike=[1-9]"; check "charon tried IKE with the peer" $?
 grep -q "no connection reached the program" "$work/server.5001"; check "B's program saw no connection" $?
 sort -n "$work/policies.seen" | tail -1 | grep -qx 2; check "the two required policies (out, in) existed while the SA was negotiated" $?
 grep -q "no IPsec SA with the peer" "$work/A/run/secsockd.log"; check "the service log says why" $?
+
+# 1b. The DEFAULT protocol to a peer configured for IPsec (ipsec-psk) is
+#     served by IPsec as well: same fail-closed result.
+serve 5004; count 5004 MARKER-DEFAULT
+out=$(on A "$WINE64" "$secdemo" client 10.77.0.2:5004 guarantee MARKER-DEFAULT 2>&1); echo "$out"
+wire=$(counted 5004); echo "wire: $wire"
+wait "$server_pid"
+echo "$out" | grep -q "connect failed: WSAECONNREFUSED" && echo "$wire" | grep -q "tcp_syn=0 tcp_payload=0"
+check "DEFAULT protocol, peer configured for IPsec: served by IPsec, fails closed, no TCP segment" $?
+grep -q -- "-> 10.77.0.2 port 5004: setting up" "$work/A/run/secsockd.log"
+check "DEFAULT protocol: the service set the connection up with IPsec" $?
 
 # 2. ALLOW_INSECURE against the same peer: clear, byte for byte.
 serve 5002; count 5002 MARKER-INSECURE

@@ -105,6 +105,16 @@ START_TEST(policy_none)
         ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_IPSEC, 1).verdict,
                          SECSOCK_VERDICT_REFUSE);
     }
+    /* DEFAULT: a peer configured for IPsec (a pre-shared key) goes to the
+     * IPsec backend when it is there; a TLS-trusted peer goes over TLS. */
+    c.protocol = 0;
+    c.socktype = SECSOCK_SOCK_STREAM;
+    c.flags = SECSOCK_FLAG_GUARANTEE_ENCRYPTION;
+    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_IPSEC, POLICY_PEER_IPSEC).verdict,
+                     SECSOCK_VERDICT_PENDING);
+    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE, POLICY_PEER_IPSEC).verdict, SECSOCK_VERDICT_REFUSE);
+    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_IPSEC | SECSOCK_BACKEND_TLS,
+                                    POLICY_PEER_IPSEC | POLICY_PEER_TLS).verdict, SECSOCK_VERDICT_RELAY);
     /* A pinned peer goes over TLS when the backend is there, and only then. */
     c.protocol = 0;
     c.flags = SECSOCK_FLAG_GUARANTEE_ENCRYPTION;
