@@ -44,6 +44,8 @@ struct ipsec_conn {
     /* Set by the thread. */
     enum ipsec_result result;
     int policies_installed, charon_loaded;
+    int listener;                    /* an IPsec server's port, not one connection */
+    size_t listener_keys;            /* its pre-shared keys loaded into charon: name-0 ... */
     char why[200];
     time_t release_deadline;
     struct ipsec_conn *next;
@@ -263,6 +265,12 @@ static void undo(struct ipsec_conn *c)
         vici_terminate(&vici, NULL, c->name, 0);
         vici_unload_conn(&vici, c->name);
         vici_unload_shared(&vici, c->name);
+        for (size_t i = 0; i < c->listener_keys; i++)
+        {
+            char id[80];
+            snprintf(id, sizeof(id), "%.48s-%zu", c->name, i);
+            vici_unload_shared(&vici, id);
+        }
         vici_client_close(&vici);
         c->charon_loaded = 0;
     }
@@ -349,6 +357,108 @@ static int find_psk(const char *config_dir, const char *address, uint8_t *psk, s
     }
     fclose(f);
     return found;
+}
+
+/* Each "psk ADDRESS SECRET" line, for a responder that takes every
+ * configured peer. */
+static size_t load_every_psk(struct vici_client *vici, const char *config_dir, const char *name)
+{
+    char path[4200], line[512];
+    size_t loaded = 0;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/" IPSEC_PSK_FILE, config_dir);
+    if (!(f = fopen(path, "re"))) return 0;
+    while (fgets(line, sizeof(line), f))
+    {
+        char addr[INET6_ADDRSTRLEN + 1], id[80];
+        const char *owners[1] = { addr };
+        int used = 0;
+        size_t n;
+
+        if (sscanf(line, "psk %46s %n", addr, &used) != 1 || !used) continue;
+        n = strcspn(line + used, "\r\n");
+        if (!n || n > 128) continue;
+        snprintf(id, sizeof(id), "%.48s-%zu", name, loaded);
+        if (!vici_load_shared(vici, id, line + used, n, owners, 1)) loaded++;
+    }
+    fclose(f);
+    memset(line, 0, sizeof(line));
+    return loaded;
+}
+
+struct ipsec_conn *ipsec_listener_start(const struct secsock_msg_bind *bind, const struct secsock_addr *local,
+                                        const struct service_config *config, char *why, size_t why_len)
+{
+    struct ipsec_conn *c = calloc(1, sizeof(*c));
+    struct secsock_xfrm_nl nl;
+    struct vici_client vici;
+    struct vici_conn_spec spec;
+    int family = local->family == SECSOCK_AF_INET6 ? AF_INET6 : AF_INET, ret;
+
+    if (!c)
+    {
+        snprintf(why, why_len, "out of memory");
+        return NULL;
+    }
+    c->listener = 1;
+    c->protocol = bind->protocol;
+    c->allow_insecure = !!(bind->flags & SECSOCK_FLAG_ALLOW_INSECURE);
+    c->slot = (instance_tag << SLOT_COUNTER_BITS) | (++counter & ((1u << SLOT_COUNTER_BITS) - 1));
+    snprintf(c->name, sizeof(c->name), "secsock-%x-%x", instance_tag, c->slot & ((1u << SLOT_COUNTER_BITS) - 1));
+    c->xfrm.slot = c->slot;
+    c->xfrm.level = c->allow_insecure ? SECSOCK_XFRM_OPTIONAL : SECSOCK_XFRM_REQUIRED;
+    c->xfrm.tuple.family = family;
+    c->xfrm.tuple.protocol = IPPROTO_TCP;
+    memcpy(c->xfrm.tuple.local_addr, local->addr, family == AF_INET6 ? 16 : 4);
+    c->xfrm.tuple.local_port = local->port;   /* remote: any address, any port */
+    inet_ntop(family, c->xfrm.tuple.local_addr, c->local, sizeof(c->local));
+    inet_ntop(family, c->xfrm.tuple.remote_addr, c->remote, sizeof(c->remote));
+    if ((ret = secsock_xfrm_open(&nl)))
+    {
+        snprintf(why, why_len, "XFRM: %s", strerror(-ret));
+        free(c);
+        return NULL;
+    }
+    ret = secsock_xfrm_policy_add(&nl, &c->xfrm);
+    secsock_xfrm_close(&nl);
+    if (ret)
+    {
+        snprintf(why, why_len, "cannot install the policies: %s", strerror(-ret));
+        free(c);
+        return NULL;
+    }
+    c->policies_installed = 1;
+    memset(&spec, 0, sizeof(spec));
+    spec.name = c->name;
+    spec.local_addr = c->local;
+    spec.remote_addr = c->remote;
+    spec.protocol = IPPROTO_TCP;
+    spec.local_port = local->port;
+    spec.mode = VICI_MODE_TRANSPORT;
+    spec.auth = VICI_AUTH_PSK;
+    if ((ret = vici_client_open(&vici, vici_path, 2000)))
+        snprintf(why, why_len, "charon: %s", vici_strerror(ret));
+    else
+    {
+        c->charon_loaded = 1;
+        c->listener_keys = load_every_psk(&vici, config->config_dir, c->name);
+        if ((ret = vici_load_conn(&vici, &spec)))
+            snprintf(why, why_len, "charon refused the responder: %s", vici_strerror(ret));
+        vici_client_close(&vici);
+    }
+    if (ret)
+    {
+        undo(c);
+        free(c);
+        return NULL;
+    }
+    c->phase = HELD;
+    c->next = conns;
+    conns = c;
+    log_info("ipsec %s: port %u of %s: ESP %s for every TCP connection, responder with %zu keys", c->name, local->port,
+             c->local, c->allow_insecure ? "optional" : "required", c->listener_keys);
+    return c;
 }
 
 int ipsec_peer_configured(const struct service_config *config, const struct secsock_addr *peer)
@@ -544,6 +654,10 @@ static int tuple_alive(const struct secsock_xfrm_tuple *t)
 {
     struct tcp_endpoint local, remote;
     uint32_t uid;
+
+    /* A listener's port: alive while any connection on that port is
+     * (accepted ones outlive the listening socket). */
+    if (!t->remote_port) return local_port_in_use(t->family == AF_INET6, t->local_port) != 0;
 
     memset(&local, 0, sizeof(local));
     memset(&remote, 0, sizeof(remote));

@@ -39,6 +39,14 @@ struct ipsec_conn *ipsec_conn_start(void *session_slot, const struct secsock_msg
                                     const struct service_config *config,
                                     void (*reply)(void *session_slot, const struct secsock_msg *reply, int held));
 
+/* An IPsec server's listening port (bind: its request; local: the
+ * program's bound address): required (or optional) ESP for every TCP
+ * connection to and from that port, and a responder for it in charon with
+ * every pre-shared key of the configuration.  Synchronous (no IKE is
+ * started).  NULL with why when it cannot be done. */
+struct ipsec_conn *ipsec_listener_start(const struct secsock_msg_bind *bind, const struct secsock_addr *local,
+                                        const struct service_config *config, char *why, size_t why_len);
+
 /* Whether the configuration names a pre-shared key for peer's address. */
 int ipsec_peer_configured(const struct service_config *config, const struct secsock_addr *peer);
 

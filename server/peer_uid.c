@@ -123,28 +123,36 @@ int proc_net_tcp_find_uid(const char *text, size_t len, const struct tcp_endpoin
     return -1;
 }
 
-int peer_uid_lookup(const struct tcp_endpoint *peer_local, const struct tcp_endpoint *peer_remote, uint32_t *uid)
+int proc_net_tcp_port_in_use(const char *text, size_t len, uint16_t port)
+{
+    const char *p = text, *end = text + len;
+
+    while (p < end)
+    {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *line_end = eol ? eol : end;
+        struct tcp_endpoint l, r;
+        uint32_t u;
+
+        if (p != text && !parse_line(p, line_end, &l, &r, &u) && l.port == port) return 1;
+        p = eol ? eol + 1 : end;
+    }
+    return 0;
+}
+
+/* The whole of /proc/net/tcp or tcp6; NULL on failure.  Free it. */
+static char *read_proc_net_tcp(int v6, size_t *len_out)
 {
     size_t cap = 1 << 16, len = 0;
-    int diag = sock_diag_uid(peer_local, peer_remote, uid);
-
-    /* The exact lookup answers for any number of sockets; /proc is the
-     * fallback when the kernel cannot be asked (no inet_diag). */
-    if (!diag) return 0;
-    if (diag == -ENOENT)
-    {
-        errno = ENOENT;
-        return -1;
-    }
     char *text = malloc(cap), *grown;
-    int fd, ret;
     ssize_t n;
+    int fd;
 
-    if (!text) return -1;
-    if ((fd = open(peer_local->v6 ? "/proc/net/tcp6" : "/proc/net/tcp", O_RDONLY | O_CLOEXEC)) < 0)
+    if (!text) return NULL;
+    if ((fd = open(v6 ? "/proc/net/tcp6" : "/proc/net/tcp", O_RDONLY | O_CLOEXEC)) < 0)
     {
         free(text);
-        return -1;
+        return NULL;
     }
     while ((n = read(fd, text + len, cap - len)) > 0)
     {
@@ -157,6 +165,37 @@ int peer_uid_lookup(const struct tcp_endpoint *peer_local, const struct tcp_endp
         }
     }
     close(fd);
+    *len_out = len;
+    return text;
+}
+
+int local_port_in_use(int v6, uint16_t port)
+{
+    size_t len;
+    char *text = read_proc_net_tcp(v6, &len);
+    int ret;
+
+    if (!text) return -1;
+    ret = proc_net_tcp_port_in_use(text, len, port);
+    free(text);
+    return ret;
+}
+
+int peer_uid_lookup(const struct tcp_endpoint *peer_local, const struct tcp_endpoint *peer_remote, uint32_t *uid)
+{
+    int diag = sock_diag_uid(peer_local, peer_remote, uid), ret;
+    size_t len;
+    char *text;
+
+    /* The exact lookup answers for any number of sockets; /proc is the
+     * fallback when the kernel cannot be asked (no inet_diag). */
+    if (!diag) return 0;
+    if (diag == -ENOENT)
+    {
+        errno = ENOENT;
+        return -1;
+    }
+    if (!(text = read_proc_net_tcp(peer_local->v6, &len))) return -1;
     ret = proc_net_tcp_find_uid(text, len, peer_local, peer_remote, uid);
     free(text);
     if (ret) errno = ENOENT;

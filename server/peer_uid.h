@@ -20,6 +20,12 @@ struct tcp_endpoint {
 int proc_net_tcp_find_uid(const char *text, size_t len, const struct tcp_endpoint *local,
                           const struct tcp_endpoint *remote, uint32_t *uid);
 
+/* Whether a line of that text has a socket whose local port is port (any
+ * state, any address).  Returns 1 or 0. */
+int proc_net_tcp_port_in_use(const char *text, size_t len, uint16_t port);
+/* The same, reading /proc/net/tcp or /proc/net/tcp6; -1 when unreadable. */
+int local_port_in_use(int v6, uint16_t port);
+
 /* The same, reading /proc/net/tcp (/proc/net/tcp6 for IPv6 endpoints).
  * Returns 0, or -1 with errno set. */
 int peer_uid_lookup(const struct tcp_endpoint *peer_local, const struct tcp_endpoint *peer_remote,

@@ -88,6 +88,14 @@ struct policy_decision policy_bind(const struct secsock_msg_bind *req, uint32_t 
         d.reason = "invalid security protocol";
         return d;
     }
+    if ((req->protocol == SECSOCK_PROTOCOL_IPSEC || req->protocol == SECSOCK_PROTOCOL_IPSEC2) &&
+        (backends & SECSOCK_BACKEND_IPSEC) && req->socktype == SECSOCK_SOCK_STREAM)
+    {
+        d.verdict = SECSOCK_VERDICT_HELD;
+        d.backend = "ipsec";
+        d.reason = "IPsec: the program binds its own socket; on LISTEN, policies for its port and a responder in charon";
+        return d;
+    }
     if (clear_allowed(req->flags))
     {
         d.verdict = SECSOCK_VERDICT_DIRECT;

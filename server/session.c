@@ -181,16 +181,39 @@ static int handle_bind(struct session *s, const struct secsock_msg_bind *req, co
         s->deadline = 0;
         stats->leases++;
     }
+    else if (d.verdict == SECSOCK_VERDICT_HELD)
+    {
+        /* An IPsec server: it binds its own socket; LISTEN names the port. */
+        s->lease_socktype = req->socktype;
+        s->ipsec_listener = 1;
+        s->bind_request = *req;
+        s->state = SESSION_LEASE;
+        s->deadline = 0;
+    }
     else s->state = SESSION_CLOSING;
     return queue(s, &reply);
 }
 
-static int handle_listen(struct session *s, const struct secsock_msg_listen *req)
+static int handle_listen(struct session *s, const struct secsock_msg_listen *req, const struct service_config *config)
 {
     struct secsock_msg reply;
+    char why[200];
 
     memset(&reply, 0, sizeof(reply));
     reply.type = SECSOCK_MSG_LISTEN_VERDICT;
+    if (s->ipsec_listener)
+    {
+        /* req->hidden is the program's own, public address here. */
+        reply.u.listen_verdict.verdict = SECSOCK_VERDICT_HELD;
+        if (!s->ipsec && !(s->ipsec = ipsec_listener_start(&s->bind_request, &req->hidden, config, why, sizeof(why))))
+        {
+            log_warn("%s: LISTEN port %u with IPsec: %s", s->peer, req->hidden.port, why);
+            if (!(s->bind_request.flags & SECSOCK_FLAG_ALLOW_INSECURE))
+                reply.u.listen_verdict.wsa_error = SECSOCK_WSAENETDOWN;
+            reply.u.listen_verdict.verdict = SECSOCK_VERDICT_DIRECT;
+        }
+        return queue(s, &reply);
+    }
     /* Clear peers never get in: the public address stays bound and not
      * listening (the kernel refuses them), or only the TLS backend listens. */
     reply.u.listen_verdict.verdict = SECSOCK_VERDICT_RESERVED;
@@ -241,7 +264,7 @@ static int handle(struct session *s, const struct secsock_msg *msg, const struct
         }
         break;
     case SESSION_LEASE:
-        if (msg->type == SECSOCK_MSG_LISTEN) return handle_listen(s, &msg->u.listen);
+        if (msg->type == SECSOCK_MSG_LISTEN) return handle_listen(s, &msg->u.listen, config);
         break;
     case SESSION_CLOSING:
     case SESSION_WAITING:

@@ -46,6 +46,8 @@ struct session {
     int wants_ipsec;                  /* SESSION_WAITING: the set-up is IPsec's */
     struct secsock_msg_connect ipsec_request;
     void *ipsec;                      /* the IPsec set-up or protection of this request */
+    int ipsec_listener;               /* SESSION_LEASE of an IPsec server: LISTEN protects its port */
+    struct secsock_msg_bind bind_request;
     /* SESSION_LEASE: LISTEN asked for; the program's hidden address. */
     int listen_pending;
     int listening;                    /* LISTEN was asked for (the public address may still be closed) */

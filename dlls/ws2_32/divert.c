@@ -28,6 +28,7 @@ LPFN_ACCEPTEX real_AcceptEx;
  * that no lock is held while talking to the service. */
 struct snapshot {
     BOOL secured;
+    BOOL ipsec_server;
     int family, type;
     struct secsock_settings settings;
     char target[SECSOCK_MAX_STR + 1];
@@ -51,6 +52,7 @@ static BOOL take_snapshot(SOCKET s, const struct secsock_addr *peer, struct snap
     snap->settings = sock->settings;
     if ((target = sockstate_target_for(sock, peer))) strcpy(snap->target, target);
     snap->reserved = sock->reserved;
+    snap->ipsec_server = sock->ipsec_server;
     snap->lease = sock->lease;
     snap->public_local = sock->public_local;
     snap->has_peer = sock->has_peer;
@@ -781,6 +783,25 @@ int WINAPI secsock_bind(SOCKET s, const struct sockaddr *name, int namelen)
     case SECSOCK_VERDICT_DIRECT:
         control_close(lease);
         return REAL(bind)(s, name, namelen);
+    case SECSOCK_VERDICT_HELD:
+        /* IPsec: the socket binds itself; at listen the service protects
+         * its port for as long as the lease stays open. */
+        if (REAL(bind)(s, name, namelen))
+        {
+            err = WSAGetLastError();
+            control_close(lease);
+            return fail(err), SOCKET_ERROR;
+        }
+        if (!(sock = sockstate_get(s, FALSE)))
+        {
+            control_close(lease);
+            return fail(WSAENOTSOCK), SOCKET_ERROR;
+        }
+        sock->lease = lease;
+        sock->ipsec_server = TRUE;
+        lstrcpynA(sock->backend, reply.u.bind_verdict.backend, sizeof(sock->backend));
+        sockstate_release(sock);
+        return 0;
     case SECSOCK_VERDICT_RESERVED:
         break;
     default:
@@ -833,7 +854,8 @@ int WINAPI secsock_listen(SOCKET s, int backlog)
     SOCKADDR_STORAGE hidden;
     int len = sizeof(hidden), err;
 
-    if (!take_snapshot(s, NULL, &snap) || !snap.reserved) return REAL(listen)(s, backlog);
+    if (!take_snapshot(s, NULL, &snap) || (!snap.reserved && !snap.ipsec_server)) return REAL(listen)(s, backlog);
+    /* Reserved: the program's hidden address; IPsec server: its own. */
     if (REAL(getsockname)(s, (struct sockaddr *)&hidden, &len)) return SOCKET_ERROR;
     memset(&req, 0, sizeof(req));
     req.type = SECSOCK_MSG_LISTEN;
@@ -963,6 +985,14 @@ static SOCKET finish_accept(SOCKET listener, const struct snapshot *snap, SOCKET
     *dropped = FALSE;
     if (accepted == INVALID_SOCKET) return accepted;
     inherit_settings(listener, accepted);
+    if (snap->ipsec_server && !(snap->settings.flags & SOCKET_SETTINGS_ALLOW_INSECURE) &&
+        (sock = sockstate_get(accepted, FALSE)))
+    {
+        /* The port's required ESP policy let nothing else in. */
+        sock->info_flags = SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED;
+        lstrcpynA(sock->backend, "ipsec", sizeof(sock->backend));
+        sockstate_release(sock);
+    }
     if (!snap->reserved) return accepted;
     if (matched) a = *matched;
     else if (!relayed(listener, snap, accepted, &a))

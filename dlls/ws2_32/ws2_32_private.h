@@ -47,6 +47,7 @@ struct secsock_socket {
     SOCKET lease;                 /* control connection holding a reservation */
     SOCKET held;                  /* control connection holding the connection's protection (IPsec) */
     BOOL reserved;                /* the service holds public_local for us */
+    BOOL ipsec_server;            /* bound itself; the lease holds the IPsec protection of its port */
     struct secsock_addr public_local;
     BOOL has_peer;                /* relayed: the real peer, for getpeername */
     struct secsock_addr peer;

@@ -69,16 +69,29 @@ int vici_version(struct vici_client *c, struct vici_version *out)
 
 /* A traffic selector for one host and, optionally, protocol and port, in
  * swanctl's notation: "192.0.2.1/32[6/443]", "2001:db8::1/128[17]". */
+/* 0.0.0.0 or :: stands for any address: a responder's remote side, or a
+ * listener bound to every address. */
+static int is_wildcard(const char *addr)
+{
+    unsigned char bin[16], zero[16] = { 0 };
+    int v6 = strchr(addr, ':') != NULL;
+
+    return inet_pton(v6 ? AF_INET6 : AF_INET, addr, bin) == 1 && !memcmp(bin, zero, v6 ? 16 : 4);
+}
+
 static int traffic_selector(char *buf, size_t size, const char *addr, uint8_t protocol, uint16_t port)
 {
     unsigned char bin[16];
     int v6 = strchr(addr, ':') != NULL, n;
 
+    int prefix;
+
     if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, bin) != 1) return -1;
     if (port && !protocol) return -1;  /* a port means nothing without a protocol */
-    if (!protocol) n = snprintf(buf, size, "%s/%d", addr, v6 ? 128 : 32);
-    else if (!port) n = snprintf(buf, size, "%s/%d[%u]", addr, v6 ? 128 : 32, protocol);
-    else n = snprintf(buf, size, "%s/%d[%u/%u]", addr, v6 ? 128 : 32, protocol, port);
+    prefix = is_wildcard(addr) ? 0 : v6 ? 128 : 32;
+    if (!protocol) n = snprintf(buf, size, "%s/%d", addr, prefix);
+    else if (!port) n = snprintf(buf, size, "%s/%d[%u]", addr, prefix, protocol);
+    else n = snprintf(buf, size, "%s/%d[%u/%u]", addr, prefix, protocol, port);
     return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
@@ -111,16 +124,18 @@ int vici_load_conn(struct vici_client *c, const struct vici_conn_spec *s)
     vici_section_start(&b, s->name);
     vici_key_str(&b, "version", "2");
     vici_list_start(&b, "local_addrs");
-    vici_list_str(&b, s->local_addr);
+    vici_list_str(&b, is_wildcard(s->local_addr) ? "%any" : s->local_addr);
     vici_list_end(&b);
     vici_list_start(&b, "remote_addrs");
-    vici_list_str(&b, s->remote_addr);
+    vici_list_str(&b, is_wildcard(s->remote_addr) ? "%any" : s->remote_addr);
     vici_list_end(&b);
     if (s->ike_proposals) proposal_list(&b, "proposals", s->ike_proposals);
 
     vici_section_start(&b, "local");
     vici_key_str(&b, "auth", auth);
-    vici_key_str(&b, "id", s->local_id ? s->local_id : s->local_addr);
+    /* A wildcard address names no identity: charon then uses the address
+     * the IKE_SA runs on. */
+    if (s->local_id || !is_wildcard(s->local_addr)) vici_key_str(&b, "id", s->local_id ? s->local_id : s->local_addr);
     if (s->auth == VICI_AUTH_PUBKEY)
     {
         vici_list_start(&b, "certs");
@@ -131,7 +146,8 @@ int vici_load_conn(struct vici_client *c, const struct vici_conn_spec *s)
 
     vici_section_start(&b, "remote");
     vici_key_str(&b, "auth", auth);
-    vici_key_str(&b, "id", s->remote_id ? s->remote_id : s->remote_addr);
+    if (s->remote_id || !is_wildcard(s->remote_addr))
+        vici_key_str(&b, "id", s->remote_id ? s->remote_id : s->remote_addr);
     if (s->auth == VICI_AUTH_PUBKEY && s->remote_pubkey)
     {
         vici_list_start(&b, "pubkeys");

@@ -81,6 +81,13 @@ static size_t family_addr_len(int family)
     return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
 }
 
+static int all_zero(const uint8_t *addr, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (addr[i]) return 0;
+    return 1;
+}
+
 int secsock_xfrm_selector_for(const struct secsock_xfrm_tuple *t, uint8_t dir,
                               struct secsock_xfrm_selector *sel)
 {
@@ -94,7 +101,10 @@ int secsock_xfrm_selector_for(const struct secsock_xfrm_tuple *t, uint8_t dir,
     sel->protocol = t->protocol;
     memcpy(sel->src, out ? t->local_addr : t->remote_addr, alen);
     memcpy(sel->dst, out ? t->remote_addr : t->local_addr, alen);
-    sel->src_prefix = sel->dst_prefix = (uint8_t)(alen * 8);
+    /* An all-zero address means any address (a listener's remote side, a
+     * wildcard-bound listener): prefix 0, like port 0 below. */
+    sel->src_prefix = all_zero(sel->src, alen) ? 0 : (uint8_t)(alen * 8);
+    sel->dst_prefix = all_zero(sel->dst, alen) ? 0 : (uint8_t)(alen * 8);
     sel->src_port = out ? t->local_port : t->remote_port;
     sel->dst_port = out ? t->remote_port : t->local_port;
     /* Port 0 means "any port" (e.g. a listener's remote side), not port 0. */

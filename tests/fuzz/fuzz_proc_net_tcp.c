@@ -13,6 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!copy) return 0;
     memcpy(copy, data, size);
     proc_net_tcp_find_uid(copy, size, &local, &remote, &uid);
+    proc_net_tcp_port_in_use(copy, size, 0xa001);
     free(copy);
     return 0;
 }

@@ -94,7 +94,7 @@ on() {
   local ns=$1; shift
   ip netns exec "$(eval echo \$$ns)" env WINEPREFIX="$work/$ns/prefix" WINEDEBUG=-all \
     WINEDLLOVERRIDES="mscoree,mshtml=" SECSOCK_RUNTIME_DIR="$work/$ns/run" SECSOCK_CONFIG_DIR="$work/$ns/config" \
-    SECSOCKD="$top_builddir/server/secsockd" SECSOCK_VICI_SOCKET="$work/charon-A/charon.vici" "$@"
+    SECSOCKD="$top_builddir/server/secsockd" SECSOCK_VICI_SOCKET="$work/charon-$ns/charon.vici" "$@"
 }
 
 start_charon charon-A "$A" || skip "charon did not start: $(tail -3 "$work/charon-A/charon.out" "$work/charon-A/charon.log" 2>/dev/null)"
@@ -121,7 +121,12 @@ count() {
   count_pid=$!
   local i=0; while ! grep -q listening "$work/wire.$1" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 }
-counted() { kill -TERM "$count_pid"; wait "$count_pid"; tail -1 "$work/wire.$1"; }
+# (Called in $(...): not the counter's parent, so it waits for its last line.)
+counted() {
+  kill -TERM "$count_pid"
+  local i=0; while ! grep -q "^tcp_syn=" "$work/wire.$1" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+  tail -1 "$work/wire.$1"
+}
 
 # 1. GUARANTEE against a peer without IPsec.
 serve 5001; count 5001 MARKER-GUARANTEE
@@ -131,7 +136,7 @@ out=$(on A "$WINE64" "$secdemo" client 10.77.0.2:5001 ipsec-guarantee MARKER-GUA
 wire=$(counted 5001); echo "wire: $wire"
 wait "$watcher"; wait "$server_pid"; cat "$work/server.5001"
 echo "$out" | grep -q "connect failed: WSAECONNREFUSED"; check "GUARANTEE, peer without IPsec: the connect fails" $?
-echo "$wire" | grep -q "tcp_syn=0 tcp_payload=0"; check "not one TCP segment reached B (not even a SYN)" $?
+echo "$wire" | grep -q "tcp_syn=0 tcp_payload=0 "; check "not one TCP segment reached B (not even a SYN)" $?
 echo "$wire" | grep -q "marker=0"; check "the program's text never crossed the wire" $?
 echo "$wire" | grep -Eq "ike=[1-9]"; check "charon tried IKE with the peer" $?
 grep -q "no connection reached the program" "$work/server.5001"; check "B's program saw no connection" $?
@@ -144,7 +149,7 @@ serve 5004; count 5004 MARKER-DEFAULT
 out=$(on A "$WINE64" "$secdemo" client 10.77.0.2:5004 guarantee MARKER-DEFAULT 2>&1); echo "$out"
 wire=$(counted 5004); echo "wire: $wire"
 wait "$server_pid"
-echo "$out" | grep -q "connect failed: WSAECONNREFUSED" && echo "$wire" | grep -q "tcp_syn=0 tcp_payload=0"
+echo "$out" | grep -q "connect failed: WSAECONNREFUSED" && echo "$wire" | grep -q "tcp_syn=0 tcp_payload=0 "
 check "DEFAULT protocol, peer configured for IPsec: served by IPsec, fails closed, no TCP segment" $?
 grep -q -- "-> 10.77.0.2 port 5004: setting up" "$work/A/run/secsockd.log"
 check "DEFAULT protocol: the service set the connection up with IPsec" $?
@@ -192,14 +197,47 @@ check "IKE between the two charons completed (pre-shared key)" $?
 echo "$wire" | grep -q "marker=0"; check "the program's text never crossed the wire in clear" $?
 if [ -n "$esp_missing" ]; then
   echo "$out" | grep -q "connect failed: WSAECONNREFUSED"; check "no ESP for the SA: the connect fails closed" $?
-  echo "$wire" | grep -q "tcp_syn=0 tcp_payload=0"; check "no ESP for the SA: not one TCP segment reached B" $?
+  echo "$wire" | grep -q "tcp_syn=0 tcp_payload=0 "; check "no ESP for the SA: not one TCP segment reached B" $?
   echo "SKIP: the ESP data path (a secured echo carried as ESP only): $esp_missing"
 else
   echo "$out" | grep -q "client: connection SECURED and ENCRYPTED"; check "with ESP: the connection is SECURED and ENCRYPTED" $?
   echo "$out" | grep -q 'echo "MARKER-ESP"'; check "with ESP: the echo is intact" $?
-  echo "$wire" | grep -Eq "esp=[1-9]" && echo "$wire" | grep -q "tcp_syn=0 tcp_payload=0"
+  echo "$wire" | grep -Eq "esp=[1-9]" && echo "$wire" | grep -q "tcp_syn=0 tcp_payload=0 "
   check "with ESP: the wire carried ESP only, no TCP in clear" $?
 fi
+
+# 5. A secured IPsec *server* in B (its own secsockd, with B's charon):
+#    its port takes only ESP.  A plain client's SYN never gets an answer and
+#    never reaches the program; an IPsec client from A negotiates with the
+#    responder B's service loaded (and, without ESP here, fails closed).
+echo "psk 10.77.0.1 secsock-ipsec-test-key" >"$work/B/config/ipsec-psk"
+chmod 600 "$work/B/config/ipsec-psk"
+on B "$secsockctl" start >/dev/null || { echo "FAILED: secsockd in B"; exit 1; }
+on B "$secsockctl" status | grep -q "ipsec: available"; check "secsockd in B has the IPsec backend" $?
+on B "$WINE64" "$secdemo" server 10.77.0.2:5006 ipsec-guarantee >"$work/server.5006" 2>&1 &
+server_pid=$!
+i=0; while ! grep -q "ESP required for every TCP connection" "$work/B/run/secsockd.log" 2>/dev/null && [ $i -lt 80 ]; do
+  sleep 0.1; i=$((i + 1)); done
+ip -n "$B" xfrm policy | grep -q "priority 1516"; check "B's listening port has its required policies" $?
+count 5006 PLAIN-INTRUDER
+ip netns exec "$A" timeout 4 bash -c 'exec 3<>/dev/tcp/10.77.0.2/5006 && printf PLAIN-INTRUDER >&3' 2>/dev/null
+[ $? -ne 0 ]; check "a plain client cannot connect to the IPsec server" $?
+out=$(on A "$WINE64" "$secdemo" client 10.77.0.2:5006 ipsec-guarantee MARKER-TO-SERVER 2>&1); echo "$out"
+wire=$(counted 5006); echo "wire: $wire"
+wait "$server_pid"; cat "$work/server.5006"
+echo "$wire" | grep -q "tcp_from=0 "; check "B never answered a clear SYN on the protected port" $?
+echo "$wire" | grep -q "marker=0"; check "no clear byte on the wire" $?
+grep -q "authentication of '10.77.0.2' with pre-shared key successful" "$work/charon-A/charon.log"
+check "A's IPsec client authenticated B's responder (loaded by B's service)" $?
+if [ -n "$esp_missing" ]; then
+  grep -q "no connection reached the program" "$work/server.5006"; check "no ESP: nothing reached the IPsec server program" $?
+else
+  grep -q "server: connection SECURED and ENCRYPTED" "$work/server.5006"; check "with ESP: the server's connection is SECURED" $?
+  grep -q 'server: received "MARKER-TO-SERVER"' "$work/server.5006"; check "with ESP: the server received the text" $?
+fi
+sleep 2
+left=$(ip -n "$B" xfrm policy | grep -c "priority 1516")
+[ "$left" = 0 ]; check "the server's policies are gone once it closed ($left left)" $?
 
 # 4. Nothing left behind once the programs are gone.
 sleep 1

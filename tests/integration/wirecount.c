@@ -2,8 +2,10 @@
  * wirecount: what crosses one network interface, for the IPsec tests.
  * Reads every IPv4 frame on IFACE (AF_PACKET, both directions) until
  * SECONDS pass or it is told to stop (SIGTERM/SIGINT), then prints:
- *   tcp_syn=N tcp_payload=N esp=N ike=N marker=0|1
- * tcp_*: segments to or from PORT; esp: IP protocol 50; ike: UDP 500/4500;
+ *   tcp_syn=N tcp_payload=N tcp_from=N esp=N ike=N marker=0|1
+ * tcp_syn, tcp_payload: segments to or from PORT; tcp_from: segments sent
+ * from PORT (an answer of whoever listens there); esp: IP protocol 50;
+ * ike: UDP 500/4500;
  * marker: MARKER appeared in clear anywhere in a frame.
  *
  * usage: wirecount IFACE SECONDS PORT MARKER
@@ -34,7 +36,7 @@ static void on_signal(int sig)
 }
 
 struct counts {
-    unsigned long syn, payload, esp, ike;
+    unsigned long syn, payload, from, esp, ike;
     int marker;
 };
 
@@ -60,6 +62,7 @@ static void count_frame(const uint8_t *frame, size_t len, uint16_t port, const c
         size_t doff = (size_t)tcp->doff * 4, total = ntohs(ip->tot_len);
         if (ntohs(tcp->source) != port && ntohs(tcp->dest) != port) return;
         if (tcp->syn) c->syn++;
+        if (ntohs(tcp->source) == port) c->from++;
         if (total > len) total = len;
         if (total > ihl + doff) c->payload++;
     }
@@ -68,7 +71,7 @@ static void count_frame(const uint8_t *frame, size_t len, uint16_t port, const c
 int main(int argc, char **argv)
 {
     struct sockaddr_ll where;
-    struct counts c = { 0, 0, 0, 0, 0 };
+    struct counts c = { 0, 0, 0, 0, 0, 0 };
     uint8_t frame[65536];
     time_t end;
     int fd;
@@ -106,6 +109,7 @@ int main(int argc, char **argv)
         if ((n = recv(fd, frame, sizeof(frame), 0)) > 0)
             count_frame(frame, (size_t)n, (uint16_t)atoi(argv[3]), argv[4], &c);
     }
-    printf("tcp_syn=%lu tcp_payload=%lu esp=%lu ike=%lu marker=%d\n", c.syn, c.payload, c.esp, c.ike, c.marker);
+    printf("tcp_syn=%lu tcp_payload=%lu tcp_from=%lu esp=%lu ike=%lu marker=%d\n", c.syn, c.payload, c.from, c.esp,
+           c.ike, c.marker);
     return 0;
 }

@@ -105,6 +105,15 @@ START_TEST(policy_none)
         ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_IPSEC, 1).verdict,
                          SECSOCK_VERDICT_REFUSE);
     }
+    /* An IPsec server binds itself and keeps the lease (HELD) when the
+     * backend is there; without it, the none behaviour. */
+    b.protocol = SECSOCK_PROTOCOL_IPSEC;
+    b.socktype = SECSOCK_SOCK_STREAM;
+    b.flags = SECSOCK_FLAG_GUARANTEE_ENCRYPTION;
+    ck_assert_int_eq(policy_bind(&b, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_IPSEC).verdict, SECSOCK_VERDICT_HELD);
+    ck_assert_int_eq(policy_bind(&b, SECSOCK_BACKEND_NONE).verdict, SECSOCK_VERDICT_RESERVED);
+    b.protocol = 0;
+    ck_assert_int_eq(policy_bind(&b, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_IPSEC).verdict, SECSOCK_VERDICT_RESERVED);
     /* DEFAULT: a peer configured for IPsec (a pre-shared key) goes to the
      * IPsec backend when it is there; a TLS-trusted peer goes over TLS. */
     c.protocol = 0;
@@ -160,6 +169,10 @@ START_TEST(proc_net_tcp)
     local.addr[3] = 1;
     for (size_t cut = 0; cut < strlen(proc_tcp); cut++)
         proc_net_tcp_find_uid(proc_tcp, cut, &local, &remote, &uid);
+    /* A port in use by any socket (the listener 0x9c40, a connection 0xa001). */
+    ck_assert_int_eq(proc_net_tcp_port_in_use(proc_tcp, strlen(proc_tcp), 0x9c40), 1);
+    ck_assert_int_eq(proc_net_tcp_port_in_use(proc_tcp, strlen(proc_tcp), 0xa001), 1);
+    ck_assert_int_eq(proc_net_tcp_port_in_use(proc_tcp, strlen(proc_tcp), 0x1234), 0);
 }
 END_TEST
 
