@@ -100,12 +100,14 @@ static int parse_line(const char *p, const char *end, struct tcp_endpoint *local
     return 0;
 }
 
-int proc_net_tcp_find_uid(const char *text, size_t len, const struct tcp_endpoint *local,
-                          const struct tcp_endpoint *remote, uint32_t *uid)
+/* Walks the lines after the header; returns the first for which match()
+ * holds (its uid in *uid), or -1. */
+static int find_line(const char *text, size_t len,
+                     int (*match)(const struct tcp_endpoint *l, const struct tcp_endpoint *r, const void *ctx),
+                     const void *ctx, uint32_t *uid)
 {
     const char *p = text, *end = text + len;
 
-    /* The first line is the header. */
     while (p < end)
     {
         const char *eol = memchr(p, '\n', (size_t)(end - p));
@@ -113,7 +115,7 @@ int proc_net_tcp_find_uid(const char *text, size_t len, const struct tcp_endpoin
         struct tcp_endpoint l, r;
         uint32_t u;
 
-        if (p != text && !parse_line(p, line_end, &l, &r, &u) && same(&l, local) && same(&r, remote))
+        if (p != text && !parse_line(p, line_end, &l, &r, &u) && match(&l, &r, ctx))
         {
             *uid = u;
             return 0;
@@ -123,21 +125,31 @@ int proc_net_tcp_find_uid(const char *text, size_t len, const struct tcp_endpoin
     return -1;
 }
 
+struct tuple { const struct tcp_endpoint *local, *remote; };
+
+static int is_tuple(const struct tcp_endpoint *l, const struct tcp_endpoint *r, const void *ctx)
+{
+    const struct tuple *t = ctx;
+    return same(l, t->local) && same(r, t->remote);
+}
+
+static int has_local_port(const struct tcp_endpoint *l, const struct tcp_endpoint *r, const void *ctx)
+{
+    (void)r;
+    return l->port == *(const uint16_t *)ctx;
+}
+
+int proc_net_tcp_find_uid(const char *text, size_t len, const struct tcp_endpoint *local,
+                          const struct tcp_endpoint *remote, uint32_t *uid)
+{
+    struct tuple t = { local, remote };
+    return find_line(text, len, is_tuple, &t, uid);
+}
+
 int proc_net_tcp_port_in_use(const char *text, size_t len, uint16_t port)
 {
-    const char *p = text, *end = text + len;
-
-    while (p < end)
-    {
-        const char *eol = memchr(p, '\n', (size_t)(end - p));
-        const char *line_end = eol ? eol : end;
-        struct tcp_endpoint l, r;
-        uint32_t u;
-
-        if (p != text && !parse_line(p, line_end, &l, &r, &u) && l.port == port) return 1;
-        p = eol ? eol + 1 : end;
-    }
-    return 0;
+    uint32_t uid;
+    return !find_line(text, len, has_local_port, &port, &uid);
 }
 
 /* The whole of /proc/net/tcp or tcp6; NULL on failure.  Free it. */

@@ -751,10 +751,38 @@ BOOL WINAPI secsock_WSAConnectByNameA(SOCKET s, const char *node, const char *se
 
 /* ---- bind and listen ------------------------------------------------------ */
 
+/* Binds s to addr and keeps the lease with it: reserved, the service holds
+ * the public address (addr is the hidden one); else an IPsec server that
+ * binds itself and whose lease holds its port's protection. */
+static int bind_with_lease(SOCKET s, const struct sockaddr *addr, int addr_len, SOCKET lease,
+                           const struct secsock_msg_bind_verdict *verdict, BOOL reserved)
+{
+    struct secsock_socket *sock;
+    int err;
+
+    if (REAL(bind)(s, addr, addr_len))
+    {
+        err = WSAGetLastError();
+        control_close(lease);
+        return fail(err), SOCKET_ERROR;
+    }
+    if (!(sock = sockstate_get(s, FALSE)))
+    {
+        control_close(lease);
+        return fail(WSAENOTSOCK), SOCKET_ERROR;
+    }
+    sock->lease = lease;
+    sock->reserved = reserved;
+    sock->ipsec_server = !reserved;
+    if (reserved) sock->public_local = verdict->bound;
+    lstrcpynA(sock->backend, verdict->backend, sizeof(sock->backend));
+    sockstate_release(sock);
+    return 0;
+}
+
 int WINAPI secsock_bind(SOCKET s, const struct sockaddr *name, int namelen)
 {
     struct secsock_msg req, reply;
-    struct secsock_socket *sock;
     struct snapshot snap;
     SOCKADDR_STORAGE hidden;
     struct secsock_addr local;
@@ -786,22 +814,7 @@ int WINAPI secsock_bind(SOCKET s, const struct sockaddr *name, int namelen)
     case SECSOCK_VERDICT_HELD:
         /* IPsec: the socket binds itself; at listen the service protects
          * its port for as long as the lease stays open. */
-        if (REAL(bind)(s, name, namelen))
-        {
-            err = WSAGetLastError();
-            control_close(lease);
-            return fail(err), SOCKET_ERROR;
-        }
-        if (!(sock = sockstate_get(s, FALSE)))
-        {
-            control_close(lease);
-            return fail(WSAENOTSOCK), SOCKET_ERROR;
-        }
-        sock->lease = lease;
-        sock->ipsec_server = TRUE;
-        lstrcpynA(sock->backend, reply.u.bind_verdict.backend, sizeof(sock->backend));
-        sockstate_release(sock);
-        return 0;
+        return bind_with_lease(s, name, namelen, lease, &reply.u.bind_verdict, FALSE);
     case SECSOCK_VERDICT_RESERVED:
         break;
     default:
@@ -827,24 +840,8 @@ int WINAPI secsock_bind(SOCKET s, const struct sockaddr *name, int namelen)
         sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         hidden_len = sizeof(*sin);
     }
-    if (REAL(bind)(s, (struct sockaddr *)&hidden, hidden_len))
-    {
-        err = WSAGetLastError();
-        control_close(lease);
-        return fail(err), SOCKET_ERROR;
-    }
-    if (!(sock = sockstate_get(s, FALSE)))
-    {
-        control_close(lease);
-        return fail(WSAENOTSOCK), SOCKET_ERROR;
-    }
-    sock->lease = lease;
-    sock->reserved = TRUE;
-    sock->public_local = reply.u.bind_verdict.bound;
-    lstrcpynA(sock->backend, reply.u.bind_verdict.backend, sizeof(sock->backend));
-    sockstate_release(sock);
     TRACE("socket %#Ix: service holds port %u\n", s, reply.u.bind_verdict.bound.port);
-    return 0;
+    return bind_with_lease(s, (struct sockaddr *)&hidden, hidden_len, lease, &reply.u.bind_verdict, TRUE);
 }
 
 int WINAPI secsock_listen(SOCKET s, int backlog)
