@@ -56,6 +56,18 @@ static int done_pipe[2] = { -1, -1 };
 static uint32_t instance_tag, counter;
 static char vici_path[512];
 
+static uint32_t next_slot(void)
+{
+    return (instance_tag << SLOT_COUNTER_BITS) | (++counter & ((1u << SLOT_COUNTER_BITS) - 1));
+}
+
+/* A connection's slot (its policies' tag) and, from it, its name in charon. */
+static void name_slot(struct ipsec_conn *c, uint32_t slot)
+{
+    c->slot = c->xfrm.slot = slot;
+    snprintf(c->name, sizeof(c->name), "secsock-%x-%x", instance_tag, slot & ((1u << SLOT_COUNTER_BITS) - 1));
+}
+
 static uint32_t tag_of(const char *runtime_dir)
 {
     uint32_t h = 2166136261u;   /* FNV-1a */
@@ -90,7 +102,19 @@ static int collect_ours(const struct secsock_xfrm_policy_view *policy, void *ctx
 }
 
 static int tuple_alive(const struct secsock_xfrm_tuple *t);
-static void adopt(uint32_t slot, const struct secsock_xfrm_policy_view *out);
+static void adopt(uint32_t slot, const struct secsock_xfrm_tuple *tuple);
+
+/* An outbound policy's selector is the connection's 5-tuple, local first. */
+static void tuple_of_out_policy(const struct secsock_xfrm_policy_view *out, struct secsock_xfrm_tuple *t)
+{
+    memset(t, 0, sizeof(*t));
+    t->family = out->sel.family;
+    t->protocol = out->sel.protocol;
+    memcpy(t->local_addr, out->sel.src, 16);
+    memcpy(t->remote_addr, out->sel.dst, 16);
+    t->local_port = out->sel.src_port;
+    t->remote_port = out->sel.dst_port;
+}
 
 struct conn_names {
     char prefix[32];
@@ -122,18 +146,12 @@ static void remove_leftovers(struct vici_client *vici)
         for (size_t i = 0; i < ctx.count; i++)
         {
             struct secsock_xfrm_tuple t;
-            memset(&t, 0, sizeof(t));
-            t.family = ctx.out[i].sel.family;
-            t.protocol = ctx.out[i].sel.protocol;
-            memcpy(t.local_addr, ctx.out[i].sel.src, 16);
-            memcpy(t.remote_addr, ctx.out[i].sel.dst, 16);
-            t.local_port = ctx.out[i].sel.src_port;
-            t.remote_port = ctx.out[i].sel.dst_port;
+            tuple_of_out_policy(&ctx.out[i], &t);
             /* A connection that still exists keeps its protection until it
              * ends: removing a required policy now could let it go clear. */
             if (t.family && tuple_alive(&t))
             {
-                adopt(ctx.slots[i], &ctx.out[i]);
+                adopt(ctx.slots[i], &t);
                 kept++;
             }
             else secsock_xfrm_policy_del(&nl, ctx.slots[i]);
@@ -333,29 +351,42 @@ static void *set_up(void *arg)
     return NULL;
 }
 
-/* "psk ADDRESS SECRET" lines; the secret is the rest of the line. */
-static int find_psk(const char *config_dir, const char *address, uint8_t *psk, size_t *psk_len)
+/* One "psk ADDRESS SECRET" line (the secret is the rest of the line, 1 to
+ * 128 bytes): 0 with addr and the secret's place in line, else -1. */
+static int psk_line(const char *line, char addr[INET6_ADDRSTRLEN + 1], const char **secret, size_t *secret_len)
 {
-    char path[4200], line[512];
-    FILE *f;
-    int found = 0;
+    int used = 0;
+
+    if (sscanf(line, "psk %46s %n", addr, &used) != 1 || !used) return -1;
+    *secret = line + used;
+    *secret_len = strcspn(*secret, "\r\n");
+    return *secret_len && *secret_len <= 128 ? 0 : -1;
+}
+
+static FILE *open_psk_file(const char *config_dir)
+{
+    char path[4200];
 
     snprintf(path, sizeof(path), "%s/" IPSEC_PSK_FILE, config_dir);
-    if (!(f = fopen(path, "re"))) return 0;
+    return fopen(path, "re");
+}
+
+static int find_psk(const char *config_dir, const char *address, uint8_t *psk, size_t *psk_len)
+{
+    char line[512], addr[INET6_ADDRSTRLEN + 1];
+    const char *secret;
+    FILE *f = open_psk_file(config_dir);
+    int found = 0;
+
+    if (!f) return 0;
     while (!found && fgets(line, sizeof(line), f))
     {
-        char addr[INET6_ADDRSTRLEN + 1];
-        int used = 0;
-        size_t n;
-
-        if (sscanf(line, "psk %46s %n", addr, &used) != 1 || !used || strcmp(addr, address)) continue;
-        n = strcspn(line + used, "\r\n");
-        if (!n || n > 128) continue;
-        memcpy(psk, line + used, n);
-        *psk_len = n;
+        if (psk_line(line, addr, &secret, psk_len) || strcmp(addr, address)) continue;
+        memcpy(psk, secret, *psk_len);
         found = 1;
     }
     fclose(f);
+    memset(line, 0, sizeof(line));
     return found;
 }
 
@@ -363,24 +394,17 @@ static int find_psk(const char *config_dir, const char *address, uint8_t *psk, s
  * configured peer. */
 static size_t load_every_psk(struct vici_client *vici, const char *config_dir, const char *name)
 {
-    char path[4200], line[512];
-    size_t loaded = 0;
-    FILE *f;
+    char line[512], addr[INET6_ADDRSTRLEN + 1], id[80];
+    const char *owners[1] = { addr }, *secret;
+    FILE *f = open_psk_file(config_dir);
+    size_t loaded = 0, secret_len;
 
-    snprintf(path, sizeof(path), "%s/" IPSEC_PSK_FILE, config_dir);
-    if (!(f = fopen(path, "re"))) return 0;
+    if (!f) return 0;
     while (fgets(line, sizeof(line), f))
     {
-        char addr[INET6_ADDRSTRLEN + 1], id[80];
-        const char *owners[1] = { addr };
-        int used = 0;
-        size_t n;
-
-        if (sscanf(line, "psk %46s %n", addr, &used) != 1 || !used) continue;
-        n = strcspn(line + used, "\r\n");
-        if (!n || n > 128) continue;
+        if (psk_line(line, addr, &secret, &secret_len)) continue;
         snprintf(id, sizeof(id), "%.48s-%zu", name, loaded);
-        if (!vici_load_shared(vici, id, line + used, n, owners, 1)) loaded++;
+        if (!vici_load_shared(vici, id, secret, secret_len, owners, 1)) loaded++;
     }
     fclose(f);
     memset(line, 0, sizeof(line));
@@ -404,9 +428,7 @@ struct ipsec_conn *ipsec_listener_start(const struct secsock_msg_bind *bind, con
     c->listener = 1;
     c->protocol = bind->protocol;
     c->allow_insecure = !!(bind->flags & SECSOCK_FLAG_ALLOW_INSECURE);
-    c->slot = (instance_tag << SLOT_COUNTER_BITS) | (++counter & ((1u << SLOT_COUNTER_BITS) - 1));
-    snprintf(c->name, sizeof(c->name), "secsock-%x-%x", instance_tag, c->slot & ((1u << SLOT_COUNTER_BITS) - 1));
-    c->xfrm.slot = c->slot;
+    name_slot(c, next_slot());
     c->xfrm.level = c->allow_insecure ? SECSOCK_XFRM_OPTIONAL : SECSOCK_XFRM_REQUIRED;
     c->xfrm.tuple.family = family;
     c->xfrm.tuple.protocol = IPPROTO_TCP;
@@ -497,20 +519,13 @@ static void unlink_conn(struct ipsec_conn *c)
 
 /* A protection an earlier instance left for a connection that still
  * exists: released like any other once the connection ends. */
-static void adopt(uint32_t slot, const struct secsock_xfrm_policy_view *out)
+static void adopt(uint32_t slot, const struct secsock_xfrm_tuple *tuple)
 {
     struct ipsec_conn *c = calloc(1, sizeof(*c));
 
     if (!c) return;
-    c->slot = slot;
-    snprintf(c->name, sizeof(c->name), "secsock-%x-%x", instance_tag, slot & ((1u << SLOT_COUNTER_BITS) - 1));
-    c->xfrm.slot = slot;
-    c->xfrm.tuple.family = out->sel.family;
-    c->xfrm.tuple.protocol = out->sel.protocol;
-    memcpy(c->xfrm.tuple.local_addr, out->sel.src, 16);
-    memcpy(c->xfrm.tuple.remote_addr, out->sel.dst, 16);
-    c->xfrm.tuple.local_port = out->sel.src_port;
-    c->xfrm.tuple.remote_port = out->sel.dst_port;
+    name_slot(c, slot);
+    c->xfrm.tuple = *tuple;
     c->policies_installed = c->charon_loaded = 1;
     c->phase = RELEASING;
     c->release_deadline = time(NULL) + RELEASE_GRACE;
@@ -534,8 +549,7 @@ struct ipsec_conn *ipsec_conn_start(void *session_slot, const struct secsock_msg
     c->reply = reply;
     c->protocol = req->protocol;
     c->allow_insecure = !!(req->flags & SECSOCK_FLAG_ALLOW_INSECURE);
-    c->slot = (instance_tag << SLOT_COUNTER_BITS) | (++counter & ((1u << SLOT_COUNTER_BITS) - 1));
-    snprintf(c->name, sizeof(c->name), "secsock-%x-%x", instance_tag, c->slot & ((1u << SLOT_COUNTER_BITS) - 1));
+    name_slot(c, next_slot());
     c->phase = SETTING_UP;
     c->next = conns;
     conns = c;
@@ -549,7 +563,6 @@ struct ipsec_conn *ipsec_conn_start(void *session_slot, const struct secsock_msg
     t->remote_port = req->peer.port;
     t->local_port = req->local.port;
     c->xfrm.level = c->allow_insecure ? SECSOCK_XFRM_OPTIONAL : SECSOCK_XFRM_REQUIRED;
-    c->xfrm.slot = c->slot;
     if (req->local.family == req->peer.family && memcmp(req->local.addr, (uint8_t[16]){ 0 }, alen))
         memcpy(t->local_addr, req->local.addr, alen);
     else if (route_source(family, t->remote_addr, t->local_addr))

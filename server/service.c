@@ -337,21 +337,28 @@ static void lease_announce(void *lease_slot, const struct secsock_msg *msg)
     epoll_ctl(relay_host.epfd, EPOLL_CTL_MOD, s->fd, &ev);
 }
 
-/* A relay answers its session: queued here, written (and the session
- * closed) by the session's own EPOLLOUT, so no caller loses its slot. */
-static void relay_reply(void *session_slot, const struct secsock_msg *reply)
+/* A backend's answer to its session: queued here, written by the
+ * session's own EPOLLOUT, so no caller loses its slot; then the session
+ * closes, or (next SESSION_HELD) stays open holding the protection. */
+static void queue_backend_reply(struct slot *slot, const struct secsock_msg *reply, enum session_state next)
 {
-    struct slot *slot = session_slot;
     struct session *s = &slot->session;
     struct epoll_event ev;
     int n = secsock_msg_encode(reply, s->out + s->out_len, sizeof(s->out) - s->out_len);
 
     if (n > 0) s->out_len += (size_t)n;
-    s->relay = NULL;
-    s->state = SESSION_CLOSING;
+    s->state = next;
     ev.events = EPOLLIN | EPOLLRDHUP | EPOLLOUT;
     ev.data.ptr = slot;
     epoll_ctl(relay_host.epfd, EPOLL_CTL_MOD, s->fd, &ev);
+}
+
+static void relay_reply(void *session_slot, const struct secsock_msg *reply)
+{
+    struct slot *slot = session_slot;
+
+    slot->session.relay = NULL;
+    queue_backend_reply(slot, reply, SESSION_CLOSING);
 }
 
 /* A secured server that listened while the trust list was empty opens
@@ -376,21 +383,10 @@ static void reopen_on_trust_change(int epfd, const struct service_config *config
 static void ipsec_reply(void *session_slot, const struct secsock_msg *reply, int held)
 {
     struct slot *slot = session_slot;
-    struct session *s = &slot->session;
-    struct epoll_event ev;
-    int n = secsock_msg_encode(reply, s->out + s->out_len, sizeof(s->out) - s->out_len);
 
-    if (n > 0) s->out_len += (size_t)n;
-    s->wants_ipsec = 0;
-    if (held) s->state = SESSION_HELD;
-    else
-    {
-        s->ipsec = NULL;
-        s->state = SESSION_CLOSING;
-    }
-    ev.events = EPOLLIN | EPOLLRDHUP | EPOLLOUT;
-    ev.data.ptr = slot;
-    epoll_ctl(relay_host.epfd, EPOLL_CTL_MOD, s->fd, &ev);
+    slot->session.wants_ipsec = 0;
+    if (!held) slot->session.ipsec = NULL;
+    queue_backend_reply(slot, reply, held ? SESSION_HELD : SESSION_CLOSING);
 }
 
 static void sweep(int epfd, struct service_stats *stats, const struct service_config *config)
