@@ -522,11 +522,37 @@ static enum start start_connect(SOCKET s, const struct sockaddr *name, int namel
     route = ask_route(s, snap, &peer, &relay, &conn, &err);
     if (route == ROUTE_PENDING)
         return start_pending_connect(s, conn, name, namelen, &peer, snap->family, send_buf, send_len, ovl, ex)
-                   ? START_PENDING
-                                                                                                : START_FAILED;
+                   ? START_PENDING : START_FAILED;
     if (!route_target(route, name, namelen, &relay, err, target, target_len)) return START_FAILED;
     mark_issued(s);
     return START_NOW;
+}
+
+enum secured_connect { CONNECT_FAILED, CONNECT_PENDING, CONNECT_TO_TARGET, CONNECT_AS_ASKED };
+
+/* What connect and WSAConnect do with a secured socket before Wine's own
+ * call: CONNECT_FAILED (error set); CONNECT_PENDING (non-blocking: the
+ * service sets it up, WSAEWOULDBLOCK); CONNECT_TO_TARGET (*target: the
+ * peer or the relay); CONNECT_AS_ASKED (a connect is under way: Wine's
+ * call with the program's arguments answers, WSAEALREADY or WSAEISCONN). */
+static enum secured_connect secured_connect(SOCKET s, const struct sockaddr *name, int namelen,
+                                            const struct snapshot *snap, SOCKADDR_STORAGE *target, int *target_len)
+{
+    BOOL pending;
+
+    if (connect_in_progress(s, &pending)) return pending ? (fail(WSAEALREADY), CONNECT_FAILED) : CONNECT_AS_ASKED;
+    if (nbio_is_nonblocking(s))
+    {
+        switch (start_connect(s, name, namelen, snap, NULL, 0, NULL, FALSE, target, target_len))
+        {
+        case START_FAILED: return CONNECT_FAILED;
+        case START_PENDING: return fail(WSAEWOULDBLOCK), CONNECT_PENDING;
+        case START_NOW: return CONNECT_TO_TARGET;
+        }
+    }
+    if (!route_connect(s, name, namelen, snap, target, target_len)) return CONNECT_FAILED;
+    mark_issued(s);
+    return CONNECT_TO_TARGET;
 }
 
 int WINAPI secsock_connect(SOCKET s, const struct sockaddr *name, int namelen)
@@ -535,25 +561,16 @@ int WINAPI secsock_connect(SOCKET s, const struct sockaddr *name, int namelen)
     struct secsock_addr peer;
     SOCKADDR_STORAGE target;
     int target_len;
-    BOOL pending;
 
     if (addr_from_sockaddr(name, namelen, &peer)) memset(&peer, 0, sizeof(peer));
     if (!take_snapshot(s, &peer, &snap)) return REAL(connect)(s, name, namelen);
     TRACE("secured socket %#Ix connects\n", s);
-    if (connect_in_progress(s, &pending))
-        return pending ? (fail(WSAEALREADY), SOCKET_ERROR) : REAL(connect)(s, name, namelen);
-    if (nbio_is_nonblocking(s))
+    switch (secured_connect(s, name, namelen, &snap, &target, &target_len))
     {
-        switch (start_connect(s, name, namelen, &snap, NULL, 0, NULL, FALSE, &target, &target_len))
-        {
-        case START_FAILED: return SOCKET_ERROR;
-        case START_PENDING: return fail(WSAEWOULDBLOCK), SOCKET_ERROR;
-        case START_NOW: return REAL(connect)(s, (struct sockaddr *)&target, target_len);
-        }
+    case CONNECT_TO_TARGET: return REAL(connect)(s, (struct sockaddr *)&target, target_len);
+    case CONNECT_AS_ASKED: return REAL(connect)(s, name, namelen);
+    default: return SOCKET_ERROR;
     }
-    if (!route_connect(s, name, namelen, &snap, &target, &target_len)) return SOCKET_ERROR;
-    mark_issued(s);
-    return REAL(connect)(s, (struct sockaddr *)&target, target_len);
 }
 
 int WINAPI secsock_WSAConnect(SOCKET s, const struct sockaddr *name, int namelen, WSABUF *caller_data,
@@ -563,29 +580,17 @@ int WINAPI secsock_WSAConnect(SOCKET s, const struct sockaddr *name, int namelen
     struct secsock_addr peer;
     SOCKADDR_STORAGE target;
     int target_len;
-    BOOL pending;
 
     if (addr_from_sockaddr(name, namelen, &peer)) memset(&peer, 0, sizeof(peer));
     if (!take_snapshot(s, &peer, &snap))
         return REAL(WSAConnect)(s, name, namelen, caller_data, callee_data, sqos, gqos);
-    if (connect_in_progress(s, &pending))
-        return pending ? (fail(WSAEALREADY), SOCKET_ERROR)
-                       : REAL(WSAConnect)(s, name, namelen, caller_data, callee_data, sqos, gqos);
-    if (nbio_is_nonblocking(s))
+    switch (secured_connect(s, name, namelen, &snap, &target, &target_len))
     {
-        switch (start_connect(s, name, namelen, &snap, NULL, 0, NULL, FALSE, &target, &target_len))
-        {
-        case START_FAILED: return SOCKET_ERROR;
-        case START_PENDING: return fail(WSAEWOULDBLOCK), SOCKET_ERROR;
-        case START_NOW: break;
-        }
+    case CONNECT_TO_TARGET:
+        return REAL(WSAConnect)(s, (struct sockaddr *)&target, target_len, caller_data, callee_data, sqos, gqos);
+    case CONNECT_AS_ASKED: return REAL(WSAConnect)(s, name, namelen, caller_data, callee_data, sqos, gqos);
+    default: return SOCKET_ERROR;
     }
-    else
-    {
-        if (!route_connect(s, name, namelen, &snap, &target, &target_len)) return SOCKET_ERROR;
-        mark_issued(s);
-    }
-    return REAL(WSAConnect)(s, (struct sockaddr *)&target, target_len, caller_data, callee_data, sqos, gqos);
 }
 
 BOOL PASCAL secsock_ConnectEx(SOCKET s, const struct sockaddr *name, int namelen, void *send_buf,
@@ -971,6 +976,20 @@ static BOOL relayed(SOCKET listener, const struct snapshot *snap, SOCKET accepte
     return take_announced_wait(listener, snap, src.port, a);
 }
 
+/* A connection the service announced: its real peer and protection. */
+static void take_announcement(SOCKET accepted, const struct secsock_msg_announce *a)
+{
+    struct secsock_socket *sock = sockstate_get(accepted, FALSE);
+
+    if (!sock) return;
+    sock->accepted_from = INVALID_SOCKET;
+    sock->has_peer = TRUE;
+    sock->peer = a->peer;
+    sock->info_flags = a->info_flags;
+    lstrcpynA(sock->backend, "tls", sizeof(sock->backend));
+    sockstate_release(sock);
+}
+
 /* matched: the announcement a was taken already (WSAAccept's condition). */
 static SOCKET finish_accept(SOCKET listener, const struct snapshot *snap, SOCKET accepted, struct sockaddr *addr,
                             int *addrlen, BOOL *dropped, const struct secsock_msg_announce *matched)
@@ -1001,14 +1020,7 @@ static SOCKET finish_accept(SOCKET listener, const struct snapshot *snap, SOCKET
         *dropped = TRUE;
         return INVALID_SOCKET;
     }
-    if ((sock = sockstate_get(accepted, FALSE)))
-    {
-        sock->has_peer = TRUE;
-        sock->peer = a.peer;
-        sock->info_flags = a.info_flags;
-        lstrcpynA(sock->backend, "tls", sizeof(sock->backend));
-        sockstate_release(sock);
-    }
+    take_announcement(accepted, &a);
     /* The caller asked for the peer's address, not the service's. */
     if (addr && addrlen) addr_to_sockaddr(&a.peer, addr, addrlen);
     return accepted;
@@ -1135,6 +1147,7 @@ void match_accepted(SOCKET s)
 {
     static const LINGER abort_close = { 1, 0 };
     struct secsock_msg_announce a;
+    struct secsock_addr src;
     struct secsock_socket *sock;
     struct snapshot snap;
     SOCKET listener;
@@ -1146,18 +1159,11 @@ void match_accepted(SOCKET s)
     sockstate_release(sock);
     if (listener == INVALID_SOCKET) return;
     /* Not connected yet: the AcceptEx is still pending. */
-    if (REAL(getpeername)(s, (struct sockaddr *)&peer, &len)) return;
-    if (take_snapshot(listener, NULL, &snap) && snap.reserved && relayed(listener, &snap, s, &a))
+    if (REAL(getpeername)(s, (struct sockaddr *)&peer, &len) || addr_from_sockaddr((struct sockaddr *)&peer, len, &src))
+        return;
+    if (take_snapshot(listener, NULL, &snap) && snap.reserved && take_announced_wait(listener, &snap, src.port, &a))
     {
-        if ((sock = sockstate_get(s, FALSE)))
-        {
-            sock->accepted_from = INVALID_SOCKET;
-            sock->has_peer = TRUE;
-            sock->peer = a.peer;
-            sock->info_flags = a.info_flags;
-            lstrcpynA(sock->backend, "tls", sizeof(sock->backend));
-            sockstate_release(sock);
-        }
+        take_announcement(s, &a);
         return;
     }
     /* Not delivered by the service: a local process reached the hidden
