@@ -19,6 +19,8 @@ WINE_DEFAULT_DEBUG_CHANNEL(secsock);
 static CRITICAL_SECTION start_lock;
 /* Set once a control connection succeeded in this process. */
 static volatile LONG service_answered;
+/* The backends the service named in its last HELLO_OK. */
+static volatile LONG service_backends;
 static CRITICAL_SECTION cache_lock;
 
 void control_init(void)
@@ -197,6 +199,7 @@ static SOCKET try_connect_with(const struct secsock_control_info *info)
         return INVALID_SOCKET;
     }
     SecureZeroMemory(&msg, sizeof(msg));
+    InterlockedExchange(&service_backends, (LONG)reply.u.hello_ok.backends);
     return s;
 }
 
@@ -215,6 +218,11 @@ static SOCKET try_connect(void)
 BOOL control_service_answered(void)
 {
     return service_answered != 0;
+}
+
+uint32_t control_backends(void)
+{
+    return (uint32_t)service_backends;
 }
 
 /* The Unix path of secsockd: $SECSOCKD, else what secsockctl install wrote. */

@@ -189,8 +189,15 @@ static enum route ask_route(SOCKET s, const struct snapshot *snap, const struct 
     memset(&req, 0, sizeof(req));
     *conn = INVALID_SOCKET;
     if ((*err = ipsec_extras_refused(&snap->settings))) return ROUTE_FAIL;
-    if (snap->type == SOCK_STREAM && (*err = local_end(s, snap, &req.u.connect.local))) return ROUTE_FAIL;
     if ((*conn = control_open(err)) == INVALID_SOCKET) return ROUTE_FAIL;
+    /* Only the IPsec backend needs the local end (see local_end). */
+    if (snap->type == SOCK_STREAM && (control_backends() & SECSOCK_BACKEND_IPSEC) &&
+        (*err = local_end(s, snap, &req.u.connect.local)))
+    {
+        control_close(*conn);
+        *conn = INVALID_SOCKET;
+        return ROUTE_FAIL;
+    }
     req.type = SECSOCK_MSG_CONNECT;
     req.u.connect.protocol = snap->settings.protocol;
     req.u.connect.flags = snap->settings.flags;

@@ -100,6 +100,8 @@ int control_call(SOCKET conn, const struct secsock_msg *req, struct secsock_msg 
 void control_close(SOCKET conn);
 /* Whether a control connection has succeeded in this process. */
 BOOL control_service_answered(void);
+/* SECSOCK_BACKEND_* bits the service named when it last answered. */
+uint32_t control_backends(void);
 /* Waits up to timeout_ms for one message the service sends unasked (on a
  * lease); 0, or WSAETIMEDOUT, or another Windows error. */
 int control_wait_message(SOCKET conn, struct secsock_msg *msg, DWORD timeout_ms);
