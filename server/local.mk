@@ -7,6 +7,7 @@ server_secsockd_SOURCES = \
 	server/session.c server/session.h \
 	server/policy.c server/policy.h \
 	server/lease.c server/lease.h \
+	server/hidden_guard.c server/hidden_guard.h \
 	server/sockaddr_posix.c server/sockaddr_posix.h \
 	server/peer_uid.c server/peer_uid.h \
 	server/sock_diag.c server/sock_diag.h \

@@ -44,6 +44,7 @@ struct relay_conn {
     int app_fd;                     /* inbound: our connection to the hidden port */
     void *lease_slot;               /* inbound: where to announce it */
     struct secsock_addr hidden, client;
+    struct hidden_guard guard;      /* inbound: signs our connection to the hidden port (its fd is not ours) */
     uint8_t pins[MAX_INBOUND_PINS][TLS_RELAY_PIN_LEN];
     struct relay_conn *next;
 };
@@ -99,6 +100,7 @@ static void destroy(const struct relay_host *host, struct relay_conn *rc)
     else if (rc->peer_fd >= 0) close(rc->peer_fd);
     if (rc->listen_fd >= 0) close(rc->listen_fd);
     if (rc->app_fd >= 0 && rc->phase != RELAYING) close(rc->app_fd);
+    explicit_bzero(rc->guard.key, sizeof(rc->guard.key));
     for (p = &relays; *p; p = &(*p)->next)
         if (*p == rc) { *p = rc->next; break; }
     service_free_later(rc);
@@ -207,8 +209,9 @@ struct relay_conn *relay_conn_start(const struct relay_host *host, void *session
 }
 
 struct relay_conn *relay_conn_inbound(const struct relay_host *host, int client_fd, const struct secsock_addr *client,
-                                      const struct secsock_addr *hidden, void *lease_slot,
-                                      const uint8_t (*pins)[32], size_t pin_count, const struct service_config *config)
+                                      const struct secsock_addr *hidden, const struct hidden_guard *guard,
+                                      void *lease_slot, const uint8_t (*pins)[32], size_t pin_count,
+                                      const struct service_config *config)
 {
     struct relay_conn *rc = calloc(1, sizeof(*rc));
     struct tls_relay_config tls = { 1, NULL, NULL, 0, NULL };
@@ -228,6 +231,7 @@ struct relay_conn *relay_conn_inbound(const struct relay_host *host, int client_
     tune_peer_socket(client_fd);
     rc->lease_slot = lease_slot;
     rc->hidden = *hidden;
+    rc->guard = *guard;
     rc->client = *client;
     rc->deadline = time(NULL) + RELAY_SETUP_TIMEOUT;
     if (pin_count > MAX_INBOUND_PINS) pin_count = MAX_INBOUND_PINS;
@@ -274,18 +278,20 @@ static int connect_app(const struct relay_host *host, struct relay_conn *rc)
 
     if (!rc->lease_slot) return -1;
     rc->app_fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    /* Bind first, so that the announcement can name the source port before
-     * the connection exists. */
-    memset(&local, 0, sizeof(local));
-    local.ss_family = ss.ss_family;
-    if (rc->app_fd < 0 || bind(rc->app_fd, (struct sockaddr *)&local,
-                               ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in)) ||
+    /* Bind first, to the hidden address itself (the source the program will
+     * see), so that the announcement names the connection's exact end
+     * before the connection exists. */
+    bound = rc->hidden;
+    bound.port = 0;
+    if (rc->app_fd < 0 || bind(rc->app_fd, (struct sockaddr *)&local, sockaddr_from_wire(&bound, &local)) ||
         getsockname(rc->app_fd, (struct sockaddr *)&local, &llen))
         return -1;
     sockaddr_to_wire(&local, &bound);
+    /* Unsigned, the guarded listener would drop our SYN like anyone's. */
+    if (hidden_guard_sign(&rc->guard, rc->app_fd, &rc->hidden)) return -1;
     memset(&msg, 0, sizeof(msg));
     msg.type = SECSOCK_MSG_ANNOUNCE;
-    msg.u.announce.source_port = bound.port;
+    msg.u.announce.source = bound;
     msg.u.announce.info_flags = SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED;
     msg.u.announce.peer = rc->client;
     host->announce(rc->lease_slot, &msg);

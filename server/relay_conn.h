@@ -11,6 +11,7 @@
 #include <time.h>
 #include "secsock/proto.h"
 #include "service.h"
+#include "hidden_guard.h"
 #include "session.h"
 
 #define RELAY_SETUP_TIMEOUT SECSOCK_SETUP_TIMEOUT_S   /* seconds to reach, verify and hand over */
@@ -35,8 +36,9 @@ struct relay_conn *relay_conn_start(const struct relay_host *host, void *session
  * announce the connection on the lease and connect it to the program's
  * hidden port. */
 struct relay_conn *relay_conn_inbound(const struct relay_host *host, int client_fd, const struct secsock_addr *client,
-                                      const struct secsock_addr *hidden, void *lease_slot,
-                                      const uint8_t (*pins)[32], size_t pin_count, const struct service_config *config);
+                                      const struct secsock_addr *hidden, const struct hidden_guard *guard,
+                                      void *lease_slot, const uint8_t (*pins)[32], size_t pin_count,
+                                      const struct service_config *config);
 /* The lease went away: nothing more is announced on it. */
 void relay_conn_forget_lease(const struct relay_host *host, void *lease_slot);
 /* One of its descriptors is ready. */

@@ -18,6 +18,7 @@ void session_init(struct session *s, int fd, const char *peer, time_t now)
     s->state = SESSION_HELLO;
     s->deadline = now + SERVICE_HELLO_TIMEOUT;
     s->lease_fd = -1;
+    s->guard.fd = -1;
     snprintf(s->peer, sizeof(s->peer), "%s", peer);
 }
 
@@ -214,12 +215,19 @@ static int handle_listen(struct session *s, const struct secsock_msg_listen *req
         }
         return queue(s, &reply);
     }
-    /* Clear peers never get in: the public address stays bound and not
-     * listening (the kernel refuses them), or only the TLS backend listens. */
+    /* Clear peers never get in: the public address is ours and resets
+     * whatever the TLS backend does not verify.  The program's hidden
+     * listener takes only what we deliver, enforced by the kernel before
+     * the program listens; if that cannot be done the server fails closed. */
     reply.u.listen_verdict.verdict = SECSOCK_VERDICT_RESERVED;
-    log_info("%s: LISTEN (backlog %u, hidden port %u)", s->peer, req->backlog, req->hidden.port);
-    /* The service decides after the reply whether TLS peers may come in. */
-    s->listen_pending = 1;
+    if (s->guard.fd < 0 && hidden_guard_protect(&s->guard, req->socket_inode, &req->hidden, why, sizeof(why)))
+    {
+        log_warn("%s: LISTEN refused: %s", s->peer, why);
+        reply.u.listen_verdict.verdict = SECSOCK_VERDICT_REFUSE;
+        reply.u.listen_verdict.wsa_error = SECSOCK_WSAENETDOWN;
+        return queue(s, &reply);
+    }
+    log_info("%s: LISTEN (backlog %u, hidden port %u, guarded)", s->peer, req->backlog, req->hidden.port);
     s->listening = 1;
     s->backlog = req->backlog;
     s->hidden = req->hidden;
@@ -307,6 +315,7 @@ int session_process(struct session *s, const struct service_config *config, stru
 
 void session_release(struct session *s, struct service_stats *stats)
 {
+    hidden_guard_release(&s->guard);
     if (s->lease_fd >= 0)
     {
         lease_release(s->lease_fd);

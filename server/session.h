@@ -11,6 +11,7 @@
 #include <time.h>
 #include "secsock/proto.h"
 #include "service.h"
+#include "hidden_guard.h"
 
 enum session_state {
     SESSION_HELLO,     /* waiting for HELLO */
@@ -48,11 +49,11 @@ struct session {
     void *ipsec;                      /* the IPsec set-up or protection of this request */
     int ipsec_listener;               /* SESSION_LEASE of an IPsec server: LISTEN protects its port */
     struct secsock_msg_bind bind_request;
-    /* SESSION_LEASE: LISTEN asked for; the program's hidden address. */
-    int listen_pending;
+    /* SESSION_LEASE: the program's hidden address, once it listens. */
     int listening;                    /* LISTEN was asked for (the public address may still be closed) */
     uint32_t backlog;
     struct secsock_addr hidden;
+    struct hidden_guard guard;        /* makes the kernel refuse what we do not deliver to hidden */
     void *public_listener;            /* the TLS backend accepts on lease_fd */
 };
 

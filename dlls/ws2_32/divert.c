@@ -393,6 +393,15 @@ static BOOL issue_connect(const struct pending_connect *pc, const SOCKADDR_STORA
     return WSAGetLastError() == WSA_IO_PENDING;
 }
 
+/* Records what Wine's connect was (or is about to be) called with. */
+static void set_attempt(struct secsock_socket *sock, const SOCKADDR_STORAGE *target, int target_len, BOOL refused)
+{
+    sock->connect_issued = TRUE;
+    sock->attempt_refused = refused || !target_len;
+    sock->issued_target = *target;
+    sock->issued_len = target_len;
+}
+
 static DWORD WINAPI connect_worker(void *arg)
 {
     struct pending_connect *pc = arg;
@@ -413,7 +422,6 @@ static DWORD WINAPI connect_worker(void *arg)
         if (sock->serial == pc->serial && sock->connect_pending)
         {
             sock->connect_pending = FALSE;
-            sock->connect_issued = TRUE;
             took = TRUE;
             if (!allowed)
             {
@@ -421,6 +429,7 @@ static DWORD WINAPI connect_worker(void *arg)
                 sock->has_peer = FALSE;
                 sock->info_flags = 0;
             }
+            set_attempt(sock, &target, target_len, !allowed);
             if (target_len) issued = issue_connect(pc, &target, target_len);
         }
         sockstate_release(sock);
@@ -486,28 +495,47 @@ static BOOL start_pending_connect(SOCKET s, SOCKET conn, const struct sockaddr *
     return TRUE;
 }
 
-/* A connect on a secured socket while an earlier one is under way: pending
- * in the service is WSAEALREADY; once Wine's own connect was issued,
- * Wine's call answers (WSAEALREADY, WSAEISCONN, ...). */
-static BOOL connect_in_progress(SOCKET s, BOOL *pending)
+/* A connect on a secured socket after an earlier one: still pending in the
+ * service is WSAEALREADY (*pending); once Wine's own connect was issued,
+ * Wine's call answers (WSAEALREADY, WSAEISCONN, ...) but only ever with
+ * the target the service chose then (*issued): never the program's new
+ * address, which the service did not vet.  An attempt the service refused
+ * is over: the next connect asks the service again, as a retry after
+ * WSAECONNREFUSED may on Windows. */
+static BOOL connect_in_progress(SOCKET s, BOOL *pending, SOCKADDR_STORAGE *issued, int *issued_len)
 {
     struct secsock_socket *sock = sockstate_get(s, FALSE);
     BOOL busy;
 
     *pending = FALSE;
     if (!sock) return FALSE;
+    if (sock->connect_issued && sock->attempt_refused) sock->connect_issued = sock->attempt_refused = FALSE;
     *pending = sock->connect_pending;
     busy = sock->connect_pending || sock->connect_issued;
+    *issued = sock->issued_target;
+    *issued_len = sock->issued_len;
     sockstate_release(sock);
     return busy;
 }
 
-static void mark_issued(SOCKET s)
+static void mark_issued(SOCKET s, const SOCKADDR_STORAGE *target, int target_len)
 {
     struct secsock_socket *sock = sockstate_get(s, FALSE);
 
     if (!sock) return;
-    sock->connect_issued = TRUE;
+    set_attempt(sock, target, target_len, FALSE);
+    sockstate_release(sock);
+}
+
+/* Wine's connect to the issued target failed for good: that attempt is over. */
+static void end_failed_attempt(SOCKET s, int err)
+{
+    struct secsock_socket *sock;
+
+    if (err == WSAEALREADY || err == WSAEWOULDBLOCK || err == WSAEISCONN || err == WSAEINVAL ||
+        err == WSA_IO_PENDING || !(sock = sockstate_get(s, FALSE)))
+        return;
+    sock->attempt_refused = TRUE;
     sockstate_release(sock);
 }
 
@@ -531,23 +559,24 @@ static enum start start_connect(SOCKET s, const struct sockaddr *name, int namel
         return start_pending_connect(s, conn, name, namelen, &peer, snap->family, send_buf, send_len, ovl, ex)
                    ? START_PENDING : START_FAILED;
     if (!route_target(route, name, namelen, &relay, err, target, target_len)) return START_FAILED;
-    mark_issued(s);
+    mark_issued(s, target, *target_len);
     return START_NOW;
 }
 
-enum secured_connect { CONNECT_FAILED, CONNECT_PENDING, CONNECT_TO_TARGET, CONNECT_AS_ASKED };
+enum secured_connect { CONNECT_FAILED, CONNECT_PENDING, CONNECT_TO_TARGET, CONNECT_AS_ISSUED };
 
 /* What connect and WSAConnect do with a secured socket before Wine's own
  * call: CONNECT_FAILED (error set); CONNECT_PENDING (non-blocking: the
  * service sets it up, WSAEWOULDBLOCK); CONNECT_TO_TARGET (*target: the
- * peer or the relay); CONNECT_AS_ASKED (a connect is under way: Wine's
- * call with the program's arguments answers, WSAEALREADY or WSAEISCONN). */
+ * peer or the relay); CONNECT_AS_ISSUED (a connect was issued: Wine's call
+ * with that same *target answers, WSAEALREADY or WSAEISCONN). */
 static enum secured_connect secured_connect(SOCKET s, const struct sockaddr *name, int namelen,
                                             const struct snapshot *snap, SOCKADDR_STORAGE *target, int *target_len)
 {
     BOOL pending;
 
-    if (connect_in_progress(s, &pending)) return pending ? (fail(WSAEALREADY), CONNECT_FAILED) : CONNECT_AS_ASKED;
+    if (connect_in_progress(s, &pending, target, target_len))
+        return pending ? (fail(WSAEALREADY), CONNECT_FAILED) : CONNECT_AS_ISSUED;
     if (nbio_is_nonblocking(s))
     {
         switch (start_connect(s, name, namelen, snap, NULL, 0, NULL, FALSE, target, target_len))
@@ -558,7 +587,7 @@ static enum secured_connect secured_connect(SOCKET s, const struct sockaddr *nam
         }
     }
     if (!route_connect(s, name, namelen, snap, target, target_len)) return CONNECT_FAILED;
-    mark_issued(s);
+    mark_issued(s, target, *target_len);
     return CONNECT_TO_TARGET;
 }
 
@@ -574,8 +603,11 @@ int WINAPI secsock_connect(SOCKET s, const struct sockaddr *name, int namelen)
     TRACE("secured socket %#Ix connects\n", s);
     switch (secured_connect(s, name, namelen, &snap, &target, &target_len))
     {
-    case CONNECT_TO_TARGET: return REAL(connect)(s, (struct sockaddr *)&target, target_len);
-    case CONNECT_AS_ASKED: return REAL(connect)(s, name, namelen);
+    case CONNECT_TO_TARGET:
+    case CONNECT_AS_ISSUED:
+        if (!REAL(connect)(s, (struct sockaddr *)&target, target_len)) return 0;
+        end_failed_attempt(s, WSAGetLastError());
+        return SOCKET_ERROR;
     default: return SOCKET_ERROR;
     }
 }
@@ -594,8 +626,11 @@ int WINAPI secsock_WSAConnect(SOCKET s, const struct sockaddr *name, int namelen
     switch (secured_connect(s, name, namelen, &snap, &target, &target_len))
     {
     case CONNECT_TO_TARGET:
-        return REAL(WSAConnect)(s, (struct sockaddr *)&target, target_len, caller_data, callee_data, sqos, gqos);
-    case CONNECT_AS_ASKED: return REAL(WSAConnect)(s, name, namelen, caller_data, callee_data, sqos, gqos);
+    case CONNECT_AS_ISSUED:
+        if (!REAL(WSAConnect)(s, (struct sockaddr *)&target, target_len, caller_data, callee_data, sqos, gqos))
+            return 0;
+        end_failed_attempt(s, WSAGetLastError());
+        return SOCKET_ERROR;
     default: return SOCKET_ERROR;
     }
 }
@@ -612,8 +647,13 @@ BOOL PASCAL secsock_ConnectEx(SOCKET s, const struct sockaddr *name, int namelen
     if (!real_ConnectEx) return fail(WSAEOPNOTSUPP);
     if (addr_from_sockaddr(name, namelen, &peer)) memset(&peer, 0, sizeof(peer));
     if (!take_snapshot(s, &peer, &snap)) return real_ConnectEx(s, name, namelen, send_buf, send_len, sent, ovl);
-    if (connect_in_progress(s, &pending))
-        return pending ? fail(WSAEALREADY) : real_ConnectEx(s, name, namelen, send_buf, send_len, sent, ovl);
+    if (connect_in_progress(s, &pending, &target, &target_len))
+    {
+        if (pending) return fail(WSAEALREADY);
+        if (real_ConnectEx(s, (struct sockaddr *)&target, target_len, send_buf, send_len, sent, ovl)) return TRUE;
+        end_failed_attempt(s, WSAGetLastError());
+        return FALSE;
+    }
     /* What Wine's ConnectEx refuses at once is refused before anything is
      * set up: no OVERLAPPED, an unbound socket. */
     if (!ovl) return fail(WSAEINVAL);
@@ -625,7 +665,9 @@ BOOL PASCAL secsock_ConnectEx(SOCKET s, const struct sockaddr *name, int namelen
     case START_PENDING: return fail(WSA_IO_PENDING);
     case START_NOW: break;
     }
-    return real_ConnectEx(s, (struct sockaddr *)&target, target_len, send_buf, send_len, sent, ovl);
+    if (real_ConnectEx(s, (struct sockaddr *)&target, target_len, send_buf, send_len, sent, ovl)) return TRUE;
+    end_failed_attempt(s, WSAGetLastError());
+    return FALSE;
 }
 
 /* The names a connect-by-list or by-name call reports. */
@@ -869,7 +911,8 @@ int WINAPI secsock_listen(SOCKET s, int backlog)
     memset(&req, 0, sizeof(req));
     req.type = SECSOCK_MSG_LISTEN;
     req.u.listen.backlog = backlog > 0 ? (uint32_t)backlog : 0;
-    if ((err = addr_from_sockaddr((struct sockaddr *)&hidden, len, &req.u.listen.hidden)))
+    if ((err = addr_from_sockaddr((struct sockaddr *)&hidden, len, &req.u.listen.hidden)) ||
+        (err = socket_identity(s, &req.u.listen.socket_inode)))
         return fail(err), SOCKET_ERROR;
     if ((err = control_call(snap.lease, &req, &reply)) || reply.type != SECSOCK_MSG_LISTEN_VERDICT)
         return fail(err ? err : WSAENETDOWN), SOCKET_ERROR;
@@ -909,8 +952,9 @@ static BOOL CALLBACK init_announce_lock(INIT_ONCE *once, void *param, void **con
     return TRUE;
 }
 
-/* Takes the announcement for source_port from listener's list. */
-static BOOL take_announced(SOCKET listener, uint16_t source_port, struct secsock_msg_announce *out)
+/* Takes the announcement of the connection from source (its exact end:
+ * address and port) from listener's list. */
+static BOOL take_announced(SOCKET listener, const struct secsock_addr *source, struct secsock_msg_announce *out)
 {
     struct secsock_socket *sock = sockstate_get(listener, FALSE);
     BOOL found = FALSE;
@@ -918,7 +962,7 @@ static BOOL take_announced(SOCKET listener, uint16_t source_port, struct secsock
     if (!sock) return FALSE;
     for (unsigned int i = 0; i < sock->announced_count && !found; i++)
     {
-        if (sock->announced[i].source_port != source_port) continue;
+        if (!secsock_addr_equal(&sock->announced[i].source, source)) continue;
         *out = sock->announced[i];
         sock->announced[i] = sock->announced[--sock->announced_count];
         found = TRUE;
@@ -947,10 +991,10 @@ static void keep_announced(SOCKET listener, const struct secsock_msg_announce *a
     sockstate_release(sock);
 }
 
-/* Waits briefly for the announcement of the connection from source_port
+/* Waits briefly for the announcement of the connection from source
  * and takes it.  The announcement is sent before the connection is made:
  * it is there already, or arrives within moments. */
-static BOOL take_announced_wait(SOCKET listener, const struct snapshot *snap, uint16_t source_port,
+static BOOL take_announced_wait(SOCKET listener, const struct snapshot *snap, const struct secsock_addr *source,
                                 struct secsock_msg_announce *a)
 {
     struct secsock_msg msg;
@@ -959,7 +1003,7 @@ static BOOL take_announced_wait(SOCKET listener, const struct snapshot *snap, ui
 
     InitOnceExecuteOnce(&announce_once, init_announce_lock, NULL, NULL);
     EnterCriticalSection(&announce_lock);
-    while (!(found = take_announced(listener, source_port, a)) && GetTickCount() - start < 1000)
+    while (!(found = take_announced(listener, source, a)) && GetTickCount() - start < 1000)
     {
         if (control_wait_message(snap->lease, &msg, 1000 - (GetTickCount() - start))) break;
         if (msg.type == SECSOCK_MSG_ANNOUNCE) keep_announced(listener, &msg.u.announce);
@@ -980,7 +1024,7 @@ static BOOL relayed(SOCKET listener, const struct snapshot *snap, SOCKET accepte
     if (REAL(getpeername)(accepted, (struct sockaddr *)&from, &len) ||
         addr_from_sockaddr((struct sockaddr *)&from, len, &src))
         return FALSE;
-    return take_announced_wait(listener, snap, src.port, a);
+    return take_announced_wait(listener, snap, &src, a);
 }
 
 /* A connection the service announced: its real peer and protection. */
@@ -1070,7 +1114,7 @@ static int CALLBACK relayed_condition(WSABUF *caller_id, WSABUF *caller_data, QO
 
     ac->matched = FALSE;
     if (!caller_id || !caller_id->buf || addr_from_sockaddr((struct sockaddr *)caller_id->buf, (int)caller_id->len, &src) ||
-        !take_announced_wait(ac->listener, ac->snap, src.port, &ac->announce))
+        !take_announced_wait(ac->listener, ac->snap, &src, &ac->announce))
     {
         WARN("rejecting a connection that bypassed secsockd\n");
         ac->bypassed = TRUE;
@@ -1168,7 +1212,7 @@ void match_accepted(SOCKET s)
     /* Not connected yet: the AcceptEx is still pending. */
     if (REAL(getpeername)(s, (struct sockaddr *)&peer, &len) || addr_from_sockaddr((struct sockaddr *)&peer, len, &src))
         return;
-    if (take_snapshot(listener, NULL, &snap) && snap.reserved && take_announced_wait(listener, &snap, src.port, &a))
+    if (take_snapshot(listener, NULL, &snap) && snap.reserved && take_announced_wait(listener, &snap, &src, &a))
     {
         take_announcement(s, &a);
         return;

@@ -57,6 +57,27 @@ int addr_to_sockaddr(const struct secsock_addr *addr, struct sockaddr *sa, int *
     return 0;
 }
 
+/* FileInternalInformation, from NtQueryInformationFile (winternl.h is not
+ * usable next to winsock2.h here). */
+#define SECSOCK_FILE_INTERNAL_INFORMATION 6
+struct io_status { union { LONG status; void *pointer; }; ULONG_PTR information; };
+LONG WINAPI NtQueryInformationFile(HANDLE, struct io_status *, void *, ULONG, int);
+
+int socket_identity(SOCKET s, uint64_t *id)
+{
+    struct io_status io;
+    LARGE_INTEGER index;
+
+    /* For a socket, Wine answers with the Unix socket's inode: the same for
+     * every handle to it, in every process, and never reused while the
+     * kernel's inode counter does not wrap. */
+    if (NtQueryInformationFile((HANDLE)s, &io, &index, sizeof(index), SECSOCK_FILE_INTERNAL_INFORMATION) ||
+        !index.QuadPart)
+        return WSAENOTSOCK;
+    *id = (uint64_t)index.QuadPart;
+    return 0;
+}
+
 int socket_kind(SOCKET s, int *family, int *type)
 {
     WSAPROTOCOL_INFOW info;

@@ -87,17 +87,11 @@ SOCKET sockstate_remove(SOCKET s, SOCKET *held)
     return lease;
 }
 
-static BOOL same_peer(const struct secsock_addr *a, const struct secsock_addr *b)
-{
-    return a->family == b->family && a->port == b->port &&
-           !memcmp(a->addr, b->addr, a->family == SECSOCK_AF_INET ? 4 : 16);
-}
-
 const char *sockstate_target_for(const struct secsock_socket *sock, const struct secsock_addr *peer)
 {
     for (unsigned int i = 0; i < sock->target_count; i++)
     {
-        if (sock->type == SOCK_STREAM || (peer && same_peer(&sock->targets[i].peer, peer)))
+        if (sock->type == SOCK_STREAM || (peer && secsock_addr_equal(&sock->targets[i].peer, peer)))
             return sock->targets[i].name;
     }
     return NULL;
@@ -109,7 +103,7 @@ int sockstate_set_target(struct secsock_socket *sock, const struct secsock_targe
 
     /* A stream socket has one peer and so one name; a datagram socket one per peer. */
     for (unsigned int i = 0; i < sock->target_count && !entry; i++)
-        if (sock->type == SOCK_STREAM || same_peer(&sock->targets[i].peer, &target->peer))
+        if (sock->type == SOCK_STREAM || secsock_addr_equal(&sock->targets[i].peer, &target->peer))
             entry = &sock->targets[i];
     if (!entry)
     {
@@ -130,7 +124,7 @@ void sockstate_delete_target(struct secsock_socket *sock, const struct secsock_a
 {
     for (unsigned int i = 0; i < sock->target_count; i++)
     {
-        if (sock->type != SOCK_STREAM && !same_peer(&sock->targets[i].peer, peer)) continue;
+        if (sock->type != SOCK_STREAM && !secsock_addr_equal(&sock->targets[i].peer, peer)) continue;
         sock->targets[i] = sock->targets[--sock->target_count];
         return;
     }

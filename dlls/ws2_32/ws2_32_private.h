@@ -55,7 +55,10 @@ struct secsock_socket {
     char backend[32];
     ULONG serial;                 /* tells this socket from a later one with the same handle */
     BOOL connect_pending;         /* a non-blocking connect is being set up by the service */
-    BOOL connect_issued;          /* Wine's own connect was called: it owns what follows */
+    BOOL connect_issued;          /* Wine's own connect was called, to issued_target */
+    SOCKADDR_STORAGE issued_target; /* the peer (DIRECT), the relay, or the refusing port */
+    int issued_len;
+    BOOL attempt_refused;         /* the service refused: a new connect starts over */
     SOCKET accepted_from;         /* AcceptEx on a reserved listener: not yet matched */
     /* A reserved listener: connections the service announced, not yet accepted. */
     struct secsock_msg_announce *announced;
@@ -111,6 +114,10 @@ int control_wait_message(SOCKET conn, struct secsock_msg *msg, DWORD timeout_ms)
 /* Windows SOCKADDR <-> wire address. */
 int addr_from_sockaddr(const struct sockaddr *sa, int len, struct secsock_addr *out);
 int addr_to_sockaddr(const struct secsock_addr *addr, struct sockaddr *sa, int *len);
+
+/* The identity of the socket behind handle s (the same through every copy
+ * of it), or a Windows error. */
+int socket_identity(SOCKET s, uint64_t *id);
 
 /* Socket family and type, or a Windows error (WSAENOTSOCK). */
 int socket_kind(SOCKET s, int *family, int *type);

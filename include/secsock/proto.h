@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define SECSOCK_PROTO_MAGIC    0x4b435353u /* "SSCK" */
-#define SECSOCK_PROTO_VERSION  2
+#define SECSOCK_PROTO_VERSION  3
 #define SECSOCK_HEADER_LEN     12
 #define SECSOCK_MAX_PAYLOAD    4096
 #define SECSOCK_MAX_STR        1024
@@ -32,6 +32,9 @@ struct secsock_addr {
     uint32_t scope_id;
     uint8_t  addr[16]; /* network order; first 4 bytes for IPv4 */
 };
+
+/* Same family, port and address (the bytes the family uses). */
+int secsock_addr_equal(const struct secsock_addr *a, const struct secsock_addr *b);
 
 enum secsock_socktype {
     SECSOCK_SOCK_STREAM = 1,

@@ -223,3 +223,9 @@ const char *secsock_proto_strerror(int status)
     default: return "unknown error";
     }
 }
+
+int secsock_addr_equal(const struct secsock_addr *a, const struct secsock_addr *b)
+{
+    return a->family == b->family && a->port == b->port &&
+           !memcmp(a->addr, b->addr, a->family == SECSOCK_AF_INET ? 4 : 16);
+}
