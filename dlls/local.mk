@@ -22,6 +22,8 @@ WS2_32_SRCS = \
 	dlls/ws2_32/control.c \
 	dlls/ws2_32/security_ioctl.c \
 	dlls/ws2_32/divert.c \
+	dlls/ws2_32/extension.c \
+	dlls/ws2_32/registry.c \
 	dlls/ws2_32/nbio.c
 WS2_32_HDRS = dlls/ws2_32/ws2_32_private.h
 FWPUCLNT_SRCS = dlls/fwpuclnt/main.c

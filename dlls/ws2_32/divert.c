@@ -21,8 +21,6 @@ WINE_DEFAULT_DEBUG_CHANNEL(secsock);
 
 int WINAPI secsock_getsockname(SOCKET s, struct sockaddr *name, int *namelen);
 
-LPFN_CONNECTEX real_ConnectEx;
-LPFN_ACCEPTEX real_AcceptEx;
 
 /* What a call needs to know about a socket, copied out of the table so
  * that no lock is held while talking to the service. */
@@ -398,6 +396,8 @@ static void set_attempt(struct secsock_socket *sock, const SOCKADDR_STORAGE *tar
 {
     sock->connect_issued = TRUE;
     sock->attempt_refused = refused || !target_len;
+    sock->vetted = !sock->attempt_refused;
+    if (sock->vetted) sockstate_record(sock);
     sock->issued_target = *target;
     sock->issued_len = target_len;
 }
@@ -536,7 +536,35 @@ static void end_failed_attempt(SOCKET s, int err)
         err == WSA_IO_PENDING || !(sock = sockstate_get(s, FALSE)))
         return;
     sock->attempt_refused = TRUE;
+    sock->vetted = FALSE;
     sockstate_release(sock);
+}
+
+void forget_connection(SOCKET s)
+{
+    struct secsock_socket *sock = sockstate_get(s, FALSE);
+    SOCKET held;
+
+    if (!sock) return;
+    sock->connect_issued = sock->attempt_refused = sock->vetted = FALSE;
+    sock->has_peer = FALSE;
+    sock->info_flags = 0;
+    held = sock->held;
+    sock->held = INVALID_SOCKET;
+    sockstate_release(sock);
+    control_close(held);
+}
+
+BOOL secured_may_send(SOCKET s)
+{
+    struct secsock_socket *sock = sockstate_get(s, FALSE);
+    BOOL ok;
+
+    if (!sock) return TRUE;
+    ok = !sock->secured || sock->vetted;
+    sockstate_release(sock);
+    if (!ok) WARN("socket %#Ix: secured and not connected through secsockd: nothing is sent\n", s);
+    return ok || fail(WSAENOTCONN);
 }
 
 enum start { START_FAILED, START_PENDING, START_NOW };
@@ -939,6 +967,8 @@ static void inherit_settings(SOCKET listener, SOCKET accepted)
     to->family = family;
     to->type = type;
     to->secured = TRUE;
+    to->vetted = TRUE;   /* only what the service delivered gets this far */
+    sockstate_record(to);
     sockstate_release(to);
 }
 
@@ -1297,7 +1327,7 @@ static BOOL datagram_allowed(SOCKET s, const struct sockaddr *to, int tolen)
 
 int WINAPI secsock_sendto(SOCKET s, const char *buf, int len, int flags, const struct sockaddr *to, int tolen)
 {
-    if (secsock_tracked_count && !datagram_allowed(s, to, tolen)) return SOCKET_ERROR;
+    if (secsock_gate_active() && !datagram_allowed(s, to, tolen)) return SOCKET_ERROR;
     return REAL(sendto)(s, buf, len, flags, to, tolen);
 }
 
@@ -1305,14 +1335,14 @@ int WINAPI secsock_WSASendTo(SOCKET s, WSABUF *bufs, DWORD count, DWORD *sent, D
                              const struct sockaddr *to, int tolen, WSAOVERLAPPED *ovl,
                              LPWSAOVERLAPPED_COMPLETION_ROUTINE cr)
 {
-    if (secsock_tracked_count && !datagram_allowed(s, to, tolen)) return SOCKET_ERROR;
+    if (secsock_gate_active() && !datagram_allowed(s, to, tolen)) return SOCKET_ERROR;
     return REAL(WSASendTo)(s, bufs, count, sent, flags, to, tolen, ovl, cr);
 }
 
 int WINAPI secsock_WSASendMsg(SOCKET s, WSAMSG *msg, DWORD flags, DWORD *sent, WSAOVERLAPPED *ovl,
                               LPWSAOVERLAPPED_COMPLETION_ROUTINE cr)
 {
-    if (secsock_tracked_count && msg && !datagram_allowed(s, msg->name, msg->namelen)) return SOCKET_ERROR;
+    if (secsock_gate_active() && msg && !datagram_allowed(s, msg->name, msg->namelen)) return SOCKET_ERROR;
     return REAL(WSASendMsg)(s, msg, flags, sent, ovl, cr);
 }
 
@@ -1340,10 +1370,10 @@ int WINAPI secsock_closesocket(SOCKET s)
 int WINAPI secsock_WSAIoctl(SOCKET s, DWORD code, void *in, DWORD in_len, void *out, DWORD out_len,
                             DWORD *returned, WSAOVERLAPPED *ovl, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr)
 {
-    static const GUID connectex_guid = WSAID_CONNECTEX, acceptex_guid = WSAID_ACCEPTEX;
     DWORD local_returned;
     int err, ret;
 
+    if (extension_ioctl(s, code, in, in_len, out, out_len, returned, ovl, cr, &ret)) return ret;
     switch (code)
     {
     case SIO_SET_SECURITY:
@@ -1368,22 +1398,6 @@ int WINAPI secsock_WSAIoctl(SOCKET s, DWORD code, void *in, DWORD in_len, void *
             return fail(err), SOCKET_ERROR;
         complete_overlapped(*returned, ovl, cr);
         return 0;
-
-    case SIO_GET_EXTENSION_FUNCTION_POINTER:
-        ret = REAL(WSAIoctl)(s, code, in, in_len, out, out_len, returned, ovl, cr);
-        if (ret || !in || in_len < sizeof(GUID) || !out || out_len < sizeof(void *)) return ret;
-        /* ConnectEx and AcceptEx set up connections: hand out ours. */
-        if (!memcmp(in, &connectex_guid, sizeof(GUID)))
-        {
-            real_ConnectEx = *(LPFN_CONNECTEX *)out;
-            *(LPFN_CONNECTEX *)out = secsock_ConnectEx;
-        }
-        else if (!memcmp(in, &acceptex_guid, sizeof(GUID)))
-        {
-            real_AcceptEx = *(LPFN_ACCEPTEX *)out;
-            *(LPFN_ACCEPTEX *)out = secsock_AcceptEx;
-        }
-        return ret;
 
     case FIONBIO:
         ret = REAL(WSAIoctl)(s, code, in, in_len, out, out_len, returned, ovl, cr);

@@ -21,6 +21,7 @@ BOOL WINAPI DllMain(HINSTANCE instance, DWORD reason, void *reserved)
         DisableThreadLibraryCalls(instance);
         if (!forward_load(instance, L"ws2_32.dll")) return FALSE;
         sockstate_init();
+        registry_init();
         nbio_init();
         control_init();
         break;

@@ -70,6 +70,7 @@ static int set_security(SOCKET s, const void *in, DWORD in_len)
     sock->type = type;
     sock->settings = settings;
     sock->secured = TRUE;
+    sockstate_record(sock);
     sockstate_release(sock);
     TRACE("socket %#Ix secured: protocol %u flags %#x ipsec flags %#x\n", s, settings.protocol,
           settings.flags, settings.ipsec_flags);

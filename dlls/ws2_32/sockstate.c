@@ -32,14 +32,21 @@ void sockstate_shutdown(void)
     DeleteCriticalSection(&lock);
 }
 
+static struct secsock_socket *adopt_copy(SOCKET s);
+
 struct secsock_socket *sockstate_get(SOCKET s, BOOL create)
 {
     struct node *n;
 
-    if (!create && !secsock_tracked_count) return NULL;
+    if (!create && !secsock_tracked_count && !registry_active()) return NULL;
     EnterCriticalSection(&lock);
     for (n = buckets[bucket_of(s)]; n; n = n->next)
         if (n->sock.s == s) return &n->sock;
+    if (!create)
+    {
+        LeaveCriticalSection(&lock);
+        return registry_active() ? adopt_copy(s) : NULL;
+    }
     if (create && (n = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*n))))
     {
         static ULONG next_serial;
@@ -57,9 +64,63 @@ struct secsock_socket *sockstate_get(SOCKET s, BOOL create)
     return NULL;
 }
 
+/* s is not in this process's table: a copy of a secured socket takes its
+ * settings (and what was vetted of its connection) from the registry. */
+static struct secsock_socket *adopt_copy(SOCKET s)
+{
+    struct secsock_registered body;
+    struct secsock_socket *sock;
+    uint64_t id;
+
+    if (!registry_lookup(s, &body) || socket_identity(s, &id) || !(sock = sockstate_get(s, TRUE))) return NULL;
+    if (!sock->secured)
+    {
+        sock->family = body.family;
+        sock->type = body.type;
+        sock->settings = body.settings;
+        sock->secured = TRUE;
+        sock->vetted = body.vetted;
+        sock->has_peer = body.has_peer;
+        sock->peer = body.peer;
+        sock->info_flags = body.info_flags;
+        sock->id = id;
+        /* Not its own connect: one under way elsewhere answers as Wine's. */
+        sock->connect_issued = FALSE;
+    }
+    return sock;
+}
+
+void sockstate_record(struct secsock_socket *sock)
+{
+    struct secsock_registered body;
+
+    if (!sock->id && socket_identity(sock->s, &sock->id)) return;
+    memset(&body, 0, sizeof(body));
+    body.family = sock->family;
+    body.type = sock->type;
+    body.settings = sock->settings;
+    body.vetted = sock->vetted;
+    body.has_peer = sock->has_peer;
+    body.peer = sock->peer;
+    body.info_flags = sock->info_flags;
+    registry_put(sock->id, &body);
+}
+
 void sockstate_release(struct secsock_socket *sock)
 {
     if (sock) LeaveCriticalSection(&lock);
+}
+
+/* Whether s is the last handle to its socket, in any process. */
+struct object_basic_information { ULONG attributes, granted_access, handle_count, pointer_count, reserved[10]; };
+LONG WINAPI NtQueryObject(HANDLE, int, void *, ULONG, ULONG *);
+
+static BOOL last_handle(SOCKET s)
+{
+    struct object_basic_information info;
+
+    if (NtQueryObject((HANDLE)s, 0 /* ObjectBasicInformation */, &info, sizeof(info), NULL)) return FALSE;
+    return info.handle_count <= 1;
 }
 
 SOCKET sockstate_remove(SOCKET s, SOCKET *held)
@@ -75,6 +136,7 @@ SOCKET sockstate_remove(SOCKET s, SOCKET *held)
         if (n->sock.s != s) continue;
         *pn = n->next;
         lease = n->sock.lease;
+        if (n->sock.id && last_handle(s)) registry_forget(n->sock.id);
         if (held) *held = n->sock.held;
         else if (n->sock.held != INVALID_SOCKET) control_close(n->sock.held);
         HeapFree(GetProcessHeap(), 0, n->sock.targets);

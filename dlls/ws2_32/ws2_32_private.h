@@ -59,15 +59,44 @@ struct secsock_socket {
     SOCKADDR_STORAGE issued_target; /* the peer (DIRECT), the relay, or the refusing port */
     int issued_len;
     BOOL attempt_refused;         /* the service refused: a new connect starts over */
+    BOOL vetted;                  /* connected (or accepted) only as the service said */
+    uint64_t id;                  /* socket_identity(), once recorded; 0 before */
     SOCKET accepted_from;         /* AcceptEx on a reserved listener: not yet matched */
     /* A reserved listener: connections the service announced, not yet accepted. */
     struct secsock_msg_announce *announced;
     unsigned int announced_count;
 };
 
+/* ---- secured sockets by identity, across processes (registry.c) ---- */
+
+/* What a copy of a secured socket inherits. */
+struct secsock_registered {
+    int32_t family, type;
+    struct secsock_settings settings;
+    uint32_t vetted, has_peer, info_flags;
+    struct secsock_addr peer;
+};
+
+void registry_init(void);
+/* Whether any socket of the prefix was ever secured (lookups needed). */
+BOOL registry_active(void);
+int registry_put(uint64_t id, const struct secsock_registered *body);
+void registry_forget(uint64_t id);
+/* TRUE with *body when s is a copy of a secured socket. */
+BOOL registry_lookup(SOCKET s, struct secsock_registered *body);
+/* Records sock (table locked) under its identity. */
+void sockstate_record(struct secsock_socket *sock);
+
 /* Number of sockets with state: zero means every call may pass straight
  * through without a lookup. */
 extern volatile LONG secsock_tracked_count;
+
+/* Whether a call must look its socket up at all: this process tracks
+ * sockets, or the prefix has secured one (a copy may be here). */
+static inline BOOL secsock_gate_active(void)
+{
+    return secsock_tracked_count || registry_active();
+}
 
 void sockstate_init(void);
 void sockstate_shutdown(void);
@@ -139,5 +168,17 @@ BOOL PASCAL secsock_AcceptEx(SOCKET listener, SOCKET accepted, void *buf, DWORD 
 void match_accepted(SOCKET s);
 extern LPFN_CONNECTEX real_ConnectEx;
 extern LPFN_ACCEPTEX real_AcceptEx;
+/* A connection of s is over and s may be reused: what was vetted is forgotten. */
+void forget_connection(SOCKET s);
+/* Whether s may send as it is: FALSE (WSAENOTCONN set) for a secured socket
+ * the service did not connect. */
+BOOL secured_may_send(SOCKET s);
+int WINAPI secsock_WSASendMsg(SOCKET s, LPWSAMSG msg, DWORD flags, LPDWORD sent, LPWSAOVERLAPPED ovl,
+                              LPWSAOVERLAPPED_COMPLETION_ROUTINE cr);
+
+/* The extension-function ioctls (extension.c): TRUE when handled, with
+ * WSAIoctl's return value in *ret. */
+BOOL extension_ioctl(SOCKET s, DWORD code, void *in, DWORD in_len, void *out, DWORD out_len, DWORD *returned,
+                     WSAOVERLAPPED *ovl, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr, int *ret);
 
 #endif
