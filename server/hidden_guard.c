@@ -3,11 +3,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <linux/filter.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -85,18 +84,42 @@ static int find_socket(uint64_t inode, char *why, size_t why_len)
     return copy;
 }
 
-/* Requires key on every segment from any source of the family. */
-static int require_signatures(int fd, int family, const uint8_t *key)
-{
-    struct tcp_md5sig sig;
+/* Segments the filter reads: the IPv4 or IPv6 source address (at the
+ * network header) and the TCP source port (the filter runs with the data
+ * at the TCP header). */
+#define NET_OFF(k) ((uint32_t)(SKF_NET_OFF + (k)))
 
-    memset(&sig, 0, sizeof(sig));
-    sig.tcpm_addr.ss_family = (sa_family_t)family;
-    sig.tcpm_flags = TCP_MD5SIG_FLAG_PREFIX;
-    sig.tcpm_prefixlen = 0;   /* every address */
-    sig.tcpm_keylen = HIDDEN_GUARD_KEY_LEN;
-    memcpy(sig.tcpm_key, key, HIDDEN_GUARD_KEY_LEN);
-    return setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG_EXT, &sig, sizeof(sig));
+/* Builds and attaches the filter: from the hidden address, the admitted
+ * source ports; nothing else. */
+static int attach(const struct hidden_guard *guard)
+{
+    struct sock_filter *code, *p;
+    struct sock_fprog prog;
+    unsigned int words = guard->hidden.family == SECSOCK_AF_INET6 ? 4 : 1;
+    int ret;
+
+    if (!(code = calloc(words * 3 + 2 + guard->count * 2, sizeof(*code)))) return -1;
+    p = code;
+    for (unsigned int i = 0; i < words; i++)
+    {
+        uint32_t w = (uint32_t)guard->hidden.addr[4 * i] << 24 | (uint32_t)guard->hidden.addr[4 * i + 1] << 16 |
+                     (uint32_t)guard->hidden.addr[4 * i + 2] << 8 | guard->hidden.addr[4 * i + 3];
+        *p++ = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NET_OFF(words == 4 ? 8 + 4 * i : 12));
+        *p++ = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, w, 1, 0);
+        *p++ = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+    }
+    *p++ = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 0);
+    for (unsigned int i = 0; i < guard->count; i++)
+    {
+        *p++ = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, guard->admitted[i].port, 0, 1);
+        *p++ = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0xffffffffu);
+    }
+    *p++ = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+    prog.len = (unsigned short)(p - code);
+    prog.filter = code;
+    ret = setsockopt(guard->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
+    free(code);
+    return ret;
 }
 
 int hidden_guard_protect(struct hidden_guard *guard, uint64_t inode, const struct secsock_addr *hidden,
@@ -105,87 +128,106 @@ int hidden_guard_protect(struct hidden_guard *guard, uint64_t inode, const struc
     struct sockaddr_storage ss;
     struct secsock_addr bound;
     socklen_t len = sizeof(ss);
-    int type = 0, family;
+    int type = 0;
     socklen_t tlen = sizeof(type);
 
     guard->fd = -1;
+    guard->count = 0;
+    guard->hidden = *hidden;
     if (!hidden_guard_address_ok(hidden))
     {
         snprintf(why, why_len, "the hidden address is not a loopback port");
         return -1;
     }
-    if (getrandom(guard->key, sizeof(guard->key), 0) != (ssize_t)sizeof(guard->key))
+    if (!(guard->admitted = calloc(HIDDEN_GUARD_MAX_PORTS, sizeof(*guard->admitted))))
     {
-        snprintf(why, why_len, "getrandom: %s", strerror(errno));
+        snprintf(why, why_len, "out of memory");
         return -1;
     }
-    if ((guard->fd = find_socket(inode, why, why_len)) < 0) return -1;
+    if ((guard->fd = find_socket(inode, why, why_len)) < 0)
+    {
+        hidden_guard_release(guard);
+        return -1;
+    }
     /* The socket named must be the program's TCP socket on that address. */
     if (getsockopt(guard->fd, SOL_SOCKET, SO_TYPE, &type, &tlen) || type != SOCK_STREAM ||
         getsockname(guard->fd, (struct sockaddr *)&ss, &len) || (sockaddr_to_wire(&ss, &bound), 0) ||
-        bound.family != hidden->family || bound.port != hidden->port ||
-        memcmp(bound.addr, hidden->addr, hidden->family == SECSOCK_AF_INET ? 4 : 16))
+        !secsock_addr_equal(&bound, hidden))
     {
         snprintf(why, why_len, "socket %llu is not the program's TCP socket on its hidden port",
                  (unsigned long long)inode);
         hidden_guard_release(guard);
         return -1;
     }
-    family = ss.ss_family;
-    if (require_signatures(guard->fd, family, guard->key))
+    if (attach(guard))
     {
-        snprintf(why, why_len, "TCP-MD5 on the hidden listener: %s", strerror(errno));
+        snprintf(why, why_len, "socket filter on the hidden listener: %s", strerror(errno));
         hidden_guard_release(guard);
         return -1;
     }
     return 0;
 }
 
-int hidden_guard_sign(const struct hidden_guard *guard, int fd, const struct secsock_addr *hidden)
+int hidden_guard_admit(struct hidden_guard *guard, const struct secsock_addr *source)
 {
-    struct tcp_md5sig sig;
+    struct secsock_addr from = *source;
 
-    if (guard->fd < 0) return -1;
-    memset(&sig, 0, sizeof(sig));
-    if (!sockaddr_from_wire(hidden, &sig.tcpm_addr)) return -1;
-    ((struct sockaddr_in *)&sig.tcpm_addr)->sin_port = 0;
-    if (sig.tcpm_addr.ss_family == AF_INET6) ((struct sockaddr_in6 *)&sig.tcpm_addr)->sin6_port = 0;
-    sig.tcpm_keylen = HIDDEN_GUARD_KEY_LEN;
-    memcpy(sig.tcpm_key, guard->key, HIDDEN_GUARD_KEY_LEN);
-    return setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, &sig, sizeof(sig));
+    from.port = guard->hidden.port;
+    if (guard->fd < 0 || !secsock_addr_equal(&from, &guard->hidden) || guard->count == HIDDEN_GUARD_MAX_PORTS)
+        return -1;
+    guard->admitted[guard->count].port = source->port;
+    guard->admitted[guard->count].until = 0;
+    guard->count++;
+    if (attach(guard))
+    {
+        guard->count--;
+        return -1;
+    }
+    return 0;
+}
+
+/* How long a made connection's port stays admitted: its last handshake
+ * segment may wait while the program's accept queue is full. */
+#define GRACE_SECONDS 3
+
+void hidden_guard_connected(struct hidden_guard *guard, uint16_t port, time_t now)
+{
+    for (unsigned int i = 0; i < guard->count; i++)
+        if (guard->admitted[i].port == port && !guard->admitted[i].until) guard->admitted[i].until = now + GRACE_SECONDS;
+}
+
+void hidden_guard_forget(struct hidden_guard *guard, uint16_t port)
+{
+    for (unsigned int i = 0; i < guard->count; i++)
+    {
+        if (guard->admitted[i].port != port) continue;
+        guard->admitted[i] = guard->admitted[--guard->count];
+        attach(guard);
+        return;
+    }
+}
+
+void hidden_guard_sweep(struct hidden_guard *guard, time_t now)
+{
+    unsigned int kept = 0;
+
+    if (guard->fd < 0) return;
+    for (unsigned int i = 0; i < guard->count; i++)
+        if (!guard->admitted[i].until || guard->admitted[i].until > now) guard->admitted[kept++] = guard->admitted[i];
+    if (kept == guard->count) return;
+    guard->count = kept;
+    attach(guard);
 }
 
 void hidden_guard_release(struct hidden_guard *guard)
 {
+    /* Another process may still hold the listener: it takes nothing more. */
+    guard->count = 0;
+    if (guard->fd >= 0 && guard->admitted) attach(guard);
     if (guard->fd >= 0) close(guard->fd);
     guard->fd = -1;
-    explicit_bzero(guard->key, sizeof(guard->key));
+    free(guard->admitted);
+    guard->admitted = NULL;
+    guard->count = 0;
 }
 
-int hidden_guard_available(char *why, size_t why_len)
-{
-    static const uint8_t key[HIDDEN_GUARD_KEY_LEN];
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), pidfd, copy, ok = 0;
-
-    if (fd < 0)
-    {
-        snprintf(why, why_len, "socket: %s", strerror(errno));
-        return 0;
-    }
-    if (require_signatures(fd, AF_INET, key))
-        snprintf(why, why_len, "the kernel has no TCP-MD5 signatures (%s)", strerror(errno));
-    else if ((pidfd = sys_pidfd_open(getpid())) < 0)
-        snprintf(why, why_len, "pidfd_open: %s", strerror(errno));
-    else
-    {
-        if ((copy = sys_pidfd_getfd(pidfd, fd)) < 0) snprintf(why, why_len, "pidfd_getfd: %s", strerror(errno));
-        else
-        {
-            ok = 1;
-            close(copy);
-        }
-        close(pidfd);
-    }
-    close(fd);
-    return ok;
-}

@@ -22,13 +22,12 @@ uint32_t lease_wsa_error(int err)
 }
 
 /* The addresses this service holds.  Reserved stream sockets use
- * SO_REUSEADDR, so that a secured server restarts while its old
- * connections are in TIME_WAIT, as it would on Windows, and listen at
- * once: the kernel lets another socket with SO_REUSEADDR (any user's) bind
- * an address held by one that is only bound, never one that listens.  What
- * arrives before the TLS backend verifies it is reset by the service.
- * Datagram reservations have no TIME_WAIT and take no SO_REUSEADDR, for
- * the same reason.  Exclusivity among our own reservations is kept here. */
+ * SO_REUSEPORT, so that a secured server restarts while its old
+ * connections are in TIME_WAIT, as it would on Windows; not SO_REUSEADDR:
+ * the kernel lets any user's SO_REUSEADDR socket bind an address held by
+ * a SO_REUSEADDR socket that only is bound, while it shares SO_REUSEPORT
+ * only within one uid.  Datagram reservations have no TIME_WAIT and take
+ * neither.  Exclusivity among our own reservations is kept here. */
 #define MAX_RESERVED 8192
 static struct { int fd; uint8_t socktype; struct secsock_addr addr; } reserved[MAX_RESERVED];
 static unsigned int reserved_count;
@@ -85,8 +84,8 @@ int lease_reserve(uint8_t socktype, const struct secsock_addr *addr, struct secs
     }
     /* Like a Windows AF_INET6 socket, which does not take IPv4 by default. */
     if (ss.ss_family == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-    if (type == SOCK_STREAM) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    if (bind(fd, (struct sockaddr *)&ss, len) || (type == SOCK_STREAM && listen(fd, SOMAXCONN)))
+    if (type == SOCK_STREAM) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    if (bind(fd, (struct sockaddr *)&ss, len))
     {
         *wsa_error = lease_wsa_error(errno);
         close(fd);

@@ -44,7 +44,8 @@ struct relay_conn {
     int app_fd;                     /* inbound: our connection to the hidden port */
     void *lease_slot;               /* inbound: where to announce it */
     struct secsock_addr hidden, client;
-    struct hidden_guard guard;      /* inbound: signs our connection to the hidden port (its fd is not ours) */
+    struct hidden_guard *guard;     /* inbound: the lease's, which must admit our connection */
+    uint16_t admitted_port;         /* inbound: our source port the guard admits, or 0 */
     uint8_t pins[MAX_INBOUND_PINS][TLS_RELAY_PIN_LEN];
     struct relay_conn *next;
 };
@@ -100,7 +101,8 @@ static void destroy(const struct relay_host *host, struct relay_conn *rc)
     else if (rc->peer_fd >= 0) close(rc->peer_fd);
     if (rc->listen_fd >= 0) close(rc->listen_fd);
     if (rc->app_fd >= 0 && rc->phase != RELAYING) close(rc->app_fd);
-    explicit_bzero(rc->guard.key, sizeof(rc->guard.key));
+    /* Before our socket closes: its port must not admit anyone after it. */
+    if (rc->guard && rc->admitted_port) hidden_guard_forget(rc->guard, rc->admitted_port);
     for (p = &relays; *p; p = &(*p)->next)
         if (*p == rc) { *p = rc->next; break; }
     service_free_later(rc);
@@ -209,7 +211,7 @@ struct relay_conn *relay_conn_start(const struct relay_host *host, void *session
 }
 
 struct relay_conn *relay_conn_inbound(const struct relay_host *host, int client_fd, const struct secsock_addr *client,
-                                      const struct secsock_addr *hidden, const struct hidden_guard *guard,
+                                      const struct secsock_addr *hidden, struct hidden_guard *guard,
                                       void *lease_slot, const uint8_t (*pins)[32], size_t pin_count,
                                       const struct service_config *config)
 {
@@ -231,7 +233,7 @@ struct relay_conn *relay_conn_inbound(const struct relay_host *host, int client_
     tune_peer_socket(client_fd);
     rc->lease_slot = lease_slot;
     rc->hidden = *hidden;
-    rc->guard = *guard;
+    rc->guard = guard;
     rc->client = *client;
     rc->deadline = time(NULL) + RELAY_SETUP_TIMEOUT;
     if (pin_count > MAX_INBOUND_PINS) pin_count = MAX_INBOUND_PINS;
@@ -263,6 +265,7 @@ void relay_conn_forget_lease(const struct relay_host *host, void *lease_slot)
         next = rc->next;
         if (rc->lease_slot != lease_slot) continue;
         rc->lease_slot = NULL;
+        rc->guard = NULL;
         /* Not yet announced: the program can no longer take it. */
         if (rc->phase == HANDSHAKE) destroy(host, rc);
     }
@@ -287,8 +290,9 @@ static int connect_app(const struct relay_host *host, struct relay_conn *rc)
         getsockname(rc->app_fd, (struct sockaddr *)&local, &llen))
         return -1;
     sockaddr_to_wire(&local, &bound);
-    /* Unsigned, the guarded listener would drop our SYN like anyone's. */
-    if (hidden_guard_sign(&rc->guard, rc->app_fd, &rc->hidden)) return -1;
+    /* The guarded listener drops every SYN it was not told of. */
+    if (!rc->guard || hidden_guard_admit(rc->guard, &bound)) return -1;
+    rc->admitted_port = bound.port;
     memset(&msg, 0, sizeof(msg));
     msg.type = SECSOCK_MSG_ANNOUNCE;
     msg.u.announce.source = bound;
@@ -399,6 +403,7 @@ void relay_conn_event(const struct relay_host *host, struct relay_conn *rc)
             rc->phase = RELAYING;
             rc->deadline = 0;
             rc->last_active = time(NULL);
+            if (rc->guard) hidden_guard_connected(rc->guard, rc->admitted_port, rc->last_active);
         }
     }
     st = tls_relay_step(rc->relay);

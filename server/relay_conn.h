@@ -36,7 +36,7 @@ struct relay_conn *relay_conn_start(const struct relay_host *host, void *session
  * announce the connection on the lease and connect it to the program's
  * hidden port. */
 struct relay_conn *relay_conn_inbound(const struct relay_host *host, int client_fd, const struct secsock_addr *client,
-                                      const struct secsock_addr *hidden, const struct hidden_guard *guard,
+                                      const struct secsock_addr *hidden, struct hidden_guard *guard,
                                       void *lease_slot, const uint8_t (*pins)[32], size_t pin_count,
                                       const struct service_config *config);
 /* The lease went away: nothing more is announced on it. */

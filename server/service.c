@@ -36,7 +36,7 @@ struct public_listener {
 
 static struct relay_host relay_host;
 
-static void open_public(int epfd, struct slot *slot);
+static void open_public(int epfd, struct slot *slot, const struct service_config *config);
 
 int service_listen(uint16_t *port)
 {
@@ -226,9 +226,7 @@ static void serve_session(int epfd, struct slot *slot, uint32_t events, const st
                     s->ipsec = ipsec_conn_start(slot, &s->ipsec_request, config, ipsec_reply);
                 else if (s->state == SESSION_WAITING && !s->wants_ipsec && !s->relay)
                     s->relay = relay_conn_start(&relay_host, slot, s, config);
-                if (s->state == SESSION_LEASE && s->lease_fd >= 0 && s->lease_socktype == SECSOCK_SOCK_STREAM &&
-                    !s->ipsec_listener && !s->public_listener)
-                    open_public(epfd, slot);
+                if (s->listen_pending) open_public(epfd, slot, config);
                 continue;
             }
             if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
@@ -256,41 +254,42 @@ static void serve_session(int epfd, struct slot *slot, uint32_t events, const st
     epoll_ctl(epfd, EPOLL_CTL_MOD, s->fd, &ev);
 }
 
-/* A reserved stream address listens from its BIND on (see lease.c); this
- * watches it.  What arrives is reset unless the program listens, its
- * hidden listener is guarded and the TLS backend verifies the client. */
-static void open_public(int epfd, struct slot *slot)
+/* After LISTEN on a lease: with the TLS backend and at least one peer in
+ * the trust list, the public address listens, and only verified TLS
+ * clients reach the program.  Otherwise it stays closed. */
+static void open_public(int epfd, struct slot *slot, const struct service_config *config)
 {
+    static struct trust_store trust;
     struct session *s = &slot->session;
     struct public_listener *pl;
     struct epoll_event ev;
+    char why[256];
 
-    if (!(pl = malloc(sizeof(*pl)))) return;
+    s->listen_pending = 0;
+    if (!config->identity || s->lease_socktype != SECSOCK_SOCK_STREAM || s->public_listener || s->guard.fd < 0)
+        return;
+    if (trust_load(config->config_dir, &trust, why, sizeof(why)) || !trust.count) return;
+    if (listen(s->lease_fd, s->backlog ? (int)s->backlog : 16) || !(pl = malloc(sizeof(*pl))))
+    {
+        log_warn("%s: the public address cannot listen: %s", s->peer, strerror(errno));
+        return;
+    }
     pl->watch_kind = SERVICE_WATCH_PUBLIC;
     pl->slot = slot;
     ev.events = EPOLLIN;
     ev.data.ptr = pl;
     if (epoll_ctl(epfd, EPOLL_CTL_ADD, s->lease_fd, &ev))
     {
-        log_warn("%s: the reserved address cannot be watched: %s", s->peer, strerror(errno));
         free(pl);
         return;
     }
     s->public_listener = pl;
-}
-
-static void reset_close(int fd)
-{
-    static const struct linger reset = { 1, 0 };
-
-    setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
-    close(fd);
+    log_info("%s: public address open to TLS clients in the trust list (%zu entries)", s->peer, trust.count);
 }
 
 static void accept_public(struct public_listener *pl, const struct service_config *config)
 {
     static struct trust_store trust;
-    struct session *lease = &pl->slot->session;
     uint8_t pins[16][TLS_RELAY_PIN_LEN];
     struct sockaddr_storage ss;
     struct secsock_addr client;
@@ -301,24 +300,22 @@ static void accept_public(struct public_listener *pl, const struct service_confi
     for (;;)
     {
         socklen_t len = sizeof(ss);
-        if ((fd = accept4(lease->lease_fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0)
+        if ((fd = accept4(pl->slot->session.lease_fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0)
             return;
         sockaddr_to_wire(&ss, &client);
-        n = 0;
-        if (config->identity && lease->listening && lease->guard.fd >= 0 &&
-            !trust_load(config->config_dir, &trust, why, sizeof(why)))
-            n = trust_pins_for_address(&trust, &client, pins, sizeof(pins) / sizeof(*pins));
+        n = trust_load(config->config_dir, &trust, why, sizeof(why)) ? 0
+            : trust_pins_for_address(&trust, &client, pins, sizeof(pins) / sizeof(*pins));
         if (!n)
         {
-            /* Nobody the TLS backend can verify: reset before any byte. */
-            reset_close(fd);
-            log_warn("%s: reset a client that cannot be verified (port %u)%s", lease->peer, client.port,
-                     !lease->listening ? ": the program does not listen yet"
-                     : !config->identity ? ": no TLS identity" : ": not in the trust list");
+            /* Unknown clients cannot be verified: refused before any byte. */
+            static const struct linger reset = { 1, 0 };
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+            close(fd);
+            log_warn("%s: refused a client not in the trust list (port %u)", pl->slot->session.peer, client.port);
             continue;
         }
-        relay_conn_inbound(&relay_host, fd, &client, &lease->hidden, &lease->guard, pl->slot,
-                           (const uint8_t (*)[32])pins, n, config);
+        relay_conn_inbound(&relay_host, fd, &client, &pl->slot->session.hidden, &pl->slot->session.guard,
+                           pl->slot, (const uint8_t (*)[32])pins, n, config);
     }
 }
 
@@ -365,6 +362,23 @@ static void relay_reply(void *session_slot, const struct secsock_msg *reply)
     queue_backend_reply(slot, reply, SESSION_CLOSING);
 }
 
+/* A secured server that listened while the trust list was empty opens
+ * its public address once the list names a peer: checked each second,
+ * and only when the file changed. */
+static void reopen_on_trust_change(int epfd, const struct service_config *config)
+{
+    static struct timespec seen;
+    char path[4200];
+    struct stat st;
+
+    if (!config->identity) return;
+    snprintf(path, sizeof(path), "%s/" TRUST_FILE, config->config_dir);
+    if (stat(path, &st) || (st.st_mtim.tv_sec == seen.tv_sec && st.st_mtim.tv_nsec == seen.tv_nsec)) return;
+    seen = st.st_mtim;
+    for (int i = 0; i < slot_count; i++)
+        if (slots[i]->session.listening && !slots[i]->session.public_listener) open_public(epfd, slots[i], config);
+}
+
 /* The IPsec backend answers its session; held: the session stays open,
  * holding the protection, until the program closes it. */
 static void ipsec_reply(void *session_slot, const struct secsock_msg *reply, int held)
@@ -383,11 +397,13 @@ static void sweep(int epfd, struct service_stats *stats, const struct service_co
     for (int i = slot_count - 1; i >= 0; i--)
     {
         struct session *s = &slots[i]->session;
+        if (s->guard.fd >= 0) hidden_guard_sweep(&s->guard, now);
         if (!s->deadline || s->deadline > now) continue;
         log_warn("%s: closed: %s timed out", s->peer, s->state == SESSION_HELLO ? "HELLO" : "request");
         close_slot(epfd, slots[i], stats);
     }
     relay_conn_sweep(&relay_host, now, config->relay_idle_timeout);
+    reopen_on_trust_change(epfd, config);
     if (config->ipsec_event_fd >= 0) ipsec_backend_sweep(now);
 }
 

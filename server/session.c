@@ -215,8 +215,9 @@ static int handle_listen(struct session *s, const struct secsock_msg_listen *req
         }
         return queue(s, &reply);
     }
-    /* Clear peers never get in: the public address is ours and resets
-     * whatever the TLS backend does not verify.  The program's hidden
+    /* Clear peers never get in: the public address stays bound and not
+     * listening (the kernel refuses them), or only the TLS backend listens
+     * and verifies each client.  The program's hidden
      * listener takes only what we deliver, enforced by the kernel before
      * the program listens; if that cannot be done the server fails closed. */
     reply.u.listen_verdict.verdict = SECSOCK_VERDICT_RESERVED;
@@ -228,6 +229,8 @@ static int handle_listen(struct session *s, const struct secsock_msg_listen *req
         return queue(s, &reply);
     }
     log_info("%s: LISTEN (backlog %u, hidden port %u, guarded)", s->peer, req->backlog, req->hidden.port);
+    /* The service decides after the reply whether TLS peers may come in. */
+    s->listen_pending = 1;
     s->listening = 1;
     s->backlog = req->backlog;
     s->hidden = req->hidden;

@@ -49,7 +49,8 @@ struct session {
     void *ipsec;                      /* the IPsec set-up or protection of this request */
     int ipsec_listener;               /* SESSION_LEASE of an IPsec server: LISTEN protects its port */
     struct secsock_msg_bind bind_request;
-    /* SESSION_LEASE: the program's hidden address, once it listens. */
+    /* SESSION_LEASE: LISTEN asked for; the program's hidden address. */
+    int listen_pending;
     int listening;                    /* LISTEN was asked for (the public address may still be closed) */
     uint32_t backlog;
     struct secsock_addr hidden;
