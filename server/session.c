@@ -98,6 +98,10 @@ static int handle_hello(struct session *s, const struct secsock_msg *msg, const 
 static int handle_connect(struct session *s, const struct secsock_msg_connect *req, const struct service_config *config)
 {
     static struct trust_store trust;   /* large: kept out of the stack */
+    /* An IPv4 peer reached through a dual-stack socket is the same peer:
+     * what is known of it must not be dodged by naming it ::ffff:a.b.c.d. */
+    const struct secsock_addr peer = secsock_addr_unmapped(&req->peer);
+    const int mapped = peer.family != req->peer.family;
     const uint8_t *pin = NULL;
     struct policy_decision d;
     struct secsock_msg reply;
@@ -108,12 +112,20 @@ static int handle_connect(struct session *s, const struct secsock_msg_connect *r
     {
         if (trust_load(config->config_dir, &trust, why, sizeof(why)))
             log_warn("%s: the trust list is ignored: %s", s->peer, why);
-        else pin = trust_lookup(&trust, &req->peer);
+        else pin = trust_lookup(&trust, &peer);
     }
     d = policy_connect(req, config->backends,
                        (pin ? POLICY_PEER_TLS : 0u) |
                        ((config->backends & SECSOCK_BACKEND_IPSEC) && req->protocol == SECSOCK_PROTOCOL_DEFAULT &&
-                        ipsec_peer_configured(config, &req->peer) ? POLICY_PEER_IPSEC : 0u));
+                        ipsec_peer_configured(config, &peer) ? POLICY_PEER_IPSEC : 0u));
+    if (mapped && d.verdict == SECSOCK_VERDICT_PENDING)
+    {
+        /* IPsec policies for the IPv6 form would never match the IPv4
+         * packets: refused, never carried on unprotected. */
+        d.verdict = SECSOCK_VERDICT_REFUSE;
+        d.wsa_error = SECSOCK_WSAEOPNOTSUPP;
+        d.reason = "IPsec to an IPv4-mapped address: refused (use an AF_INET socket)";
+    }
     log_info("%s: CONNECT %s peer port %u (protocol %u, flags %#x, target \"%s\"): %s",
              s->peer, req->socktype == SECSOCK_SOCK_DGRAM ? "udp" : "tcp", req->peer.port, req->protocol,
              req->flags, req->target_name, d.reason);

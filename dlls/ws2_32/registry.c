@@ -36,12 +36,36 @@ static CRITICAL_SECTION registry_lock;
 /* Identities found unsecured, and the generation they were found at. */
 static struct { uint64_t id; LONG generation; } unsecured[UNSECURED_SLOTS];
 
+static BOOL record_path(uint64_t id, WCHAR *path, DWORD size, BOOL create_dirs);
+
+/* The first process of a prefix's session: no socket from before can still
+ * exist (a socket does not outlive Wine's server), so every record is stale. */
+static void forget_all(void)
+{
+    WCHAR pattern[MAX_PATH + 64], path[MAX_PATH + 64], *tail;
+    WIN32_FIND_DATAW found;
+    HANDLE find;
+
+    if (!record_path(0, pattern, ARRAY_SIZE(pattern), FALSE) || !(tail = wcsrchr(pattern, '\\'))) return;
+    wcscpy(tail + 1, L"*");
+    if ((find = FindFirstFileW(pattern, &found)) == INVALID_HANDLE_VALUE) return;
+    do
+    {
+        if (found.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) continue;
+        wcscpy(path, pattern);
+        wcscpy(wcsrchr(path, '\\') + 1, found.cFileName);
+        DeleteFileW(path);
+    } while (FindNextFileW(find, &found));
+    FindClose(find);
+}
+
 void registry_init(void)
 {
     HANDLE section;
 
     InitializeCriticalSection(&registry_lock);
     section = CreateFileMappingW(INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096, L"Local\\secsock-registry");
+    if (section && GetLastError() != ERROR_ALREADY_EXISTS) forget_all();
     /* The handle stays open for the life of the process: Wine drops a
      * section's name with its last handle, whatever views remain. */
     if (section) generation = MapViewOfFile(section, FILE_MAP_WRITE, 0, 0, 4096);

@@ -35,6 +35,9 @@ struct secsock_addr {
 
 /* Same family, port and address (the bytes the family uses). */
 int secsock_addr_equal(const struct secsock_addr *a, const struct secsock_addr *b);
+/* An IPv4-mapped IPv6 address (::ffff:a.b.c.d) as the IPv4 address it is;
+ * any other address as it is. */
+struct secsock_addr secsock_addr_unmapped(const struct secsock_addr *a);
 
 enum secsock_socktype {
     SECSOCK_SOCK_STREAM = 1,

@@ -229,3 +229,16 @@ int secsock_addr_equal(const struct secsock_addr *a, const struct secsock_addr *
     return a->family == b->family && a->port == b->port &&
            !memcmp(a->addr, b->addr, a->family == SECSOCK_AF_INET ? 4 : 16);
 }
+
+struct secsock_addr secsock_addr_unmapped(const struct secsock_addr *a)
+{
+    static const uint8_t prefix[12] = { [10] = 0xff, [11] = 0xff };
+    struct secsock_addr v4 = *a;
+
+    if (a->family != SECSOCK_AF_INET6 || memcmp(a->addr, prefix, sizeof(prefix))) return v4;
+    memset(&v4, 0, sizeof(v4));
+    v4.family = SECSOCK_AF_INET;
+    v4.port = a->port;
+    memcpy(v4.addr, a->addr + 12, 4);
+    return v4;
+}

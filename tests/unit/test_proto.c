@@ -178,6 +178,38 @@ START_TEST(bad_strings_and_addresses)
 }
 END_TEST
 
+/* Addresses compared by their meaning: a mapped IPv4 address is the IPv4
+ * address (so a trust or IPsec entry cannot be dodged by naming a peer
+ * ::ffff:a.b.c.d), exact ends compare address and port. */
+START_TEST(address_identity)
+{
+    struct secsock_addr v4 = { SECSOCK_AF_INET, 443, 0, { 192, 0, 2, 7 } }, mapped, other, out;
+
+    memset(&mapped, 0, sizeof(mapped));
+    mapped.family = SECSOCK_AF_INET6;
+    mapped.port = 443;
+    mapped.addr[10] = mapped.addr[11] = 0xff;
+    memcpy(mapped.addr + 12, v4.addr, 4);
+    out = secsock_addr_unmapped(&mapped);
+    ck_assert(secsock_addr_equal(&out, &v4));
+    /* Not mapped: as it is (::1, and a v6 address that merely ends alike). */
+    other = mapped;
+    other.addr[10] = 0;
+    out = secsock_addr_unmapped(&other);
+    ck_assert(secsock_addr_equal(&out, &other));
+    out = secsock_addr_unmapped(&v4);
+    ck_assert(secsock_addr_equal(&out, &v4));
+    /* Exact ends: another port or another loopback address is another end. */
+    other = v4;
+    other.port = 444;
+    ck_assert(!secsock_addr_equal(&other, &v4));
+    other = v4;
+    other.addr[3] = 8;
+    ck_assert(!secsock_addr_equal(&other, &v4));
+    ck_assert(!secsock_addr_equal(&mapped, &v4));
+}
+END_TEST
+
 Suite *proto_suite(void)
 {
     Suite *s = suite_create("proto");
@@ -186,6 +218,7 @@ Suite *proto_suite(void)
     tcase_add_test(tc, bad_headers);
     tcase_add_test(tc, truncated_and_trailing);
     tcase_add_test(tc, bad_strings_and_addresses);
+    tcase_add_test(tc, address_identity);
     suite_add_tcase(s, tc);
     return s;
 }
