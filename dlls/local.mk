@@ -21,6 +21,9 @@ WS2_32_SRCS = \
 	dlls/ws2_32/sockstate.c \
 	dlls/ws2_32/control.c \
 	dlls/ws2_32/security_ioctl.c \
+	dlls/ws2_32/route.c \
+	dlls/ws2_32/connect.c \
+	dlls/ws2_32/accept.c \
 	dlls/ws2_32/divert.c \
 	dlls/ws2_32/extension.c \
 	dlls/ws2_32/registry.c \

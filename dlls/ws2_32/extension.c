@@ -21,12 +21,6 @@ static LPFN_TRANSMITPACKETS real_TransmitPackets;
 /* SIO_GET_MULTIPLE_EXTENSION_FUNCTION_POINTER (mstcpip.h of newer SDKs). */
 #define SECSOCK_SIO_GET_MULTIPLE_EXTENSION_FUNCTION_POINTER _WSAIORW(IOC_WS2, 36)
 
-static BOOL fail(int err)
-{
-    WSASetLastError(err);
-    return FALSE;
-}
-
 /* A connection ended with TF_REUSE_SOCKET: the socket may connect or be
  * accepted into again, and that must be vetted anew. */
 static void ended_for_reuse(SOCKET s, DWORD flags)
@@ -38,7 +32,7 @@ static BOOL PASCAL secsock_DisconnectEx(SOCKET s, OVERLAPPED *ovl, DWORD flags, 
 {
     BOOL ret;
 
-    if (!real_DisconnectEx) return fail(WSAEOPNOTSUPP);
+    if (!real_DisconnectEx) return secsock_fail(WSAEOPNOTSUPP);
     ret = real_DisconnectEx(s, ovl, flags, reserved);
     if (ret || WSAGetLastError() == WSA_IO_PENDING) ended_for_reuse(s, flags);
     return ret;
@@ -52,7 +46,7 @@ static BOOL PASCAL secsock_TransmitFile(SOCKET s, HANDLE file, DWORD total, DWOR
 {
     BOOL ret;
 
-    if (!real_TransmitFile) return fail(WSAEOPNOTSUPP);
+    if (!real_TransmitFile) return secsock_fail(WSAEOPNOTSUPP);
     if (secsock_gate_active() && !secured_may_send(s)) return FALSE;
     ret = real_TransmitFile(s, file, total, per_send, ovl, buffers, flags);
     if (ret || WSAGetLastError() == WSA_IO_PENDING) ended_for_reuse(s, flags);
@@ -64,7 +58,7 @@ static BOOL PASCAL secsock_TransmitPackets(SOCKET s, TRANSMIT_PACKETS_ELEMENT *p
 {
     BOOL ret;
 
-    if (!real_TransmitPackets) return fail(WSAEOPNOTSUPP);
+    if (!real_TransmitPackets) return secsock_fail(WSAEOPNOTSUPP);
     if (secsock_gate_active() && !secured_may_send(s)) return FALSE;
     ret = real_TransmitPackets(s, packets, count, per_send, ovl, flags);
     if (ret || WSAGetLastError() == WSA_IO_PENDING) ended_for_reuse(s, flags);
@@ -108,7 +102,7 @@ BOOL extension_ioctl(SOCKET s, DWORD code, void *in, DWORD in_len, void *out, DW
         /* Registered I/O (the only table this code hands out) sends
          * through request queues this DLL cannot see. */
         FIXME("socket %#Ix: registered I/O is not covered by secsock: refused\n", s);
-        *ret = (fail(WSAEOPNOTSUPP), SOCKET_ERROR);
+        *ret = (secsock_fail(WSAEOPNOTSUPP), SOCKET_ERROR);
         return TRUE;
     }
     if (code != SIO_GET_EXTENSION_FUNCTION_POINTER) return FALSE;
@@ -117,7 +111,7 @@ BOOL extension_ioctl(SOCKET s, DWORD code, void *in, DWORD in_len, void *out, DW
         if (in && in_len >= sizeof(GUID) && !IsBadReadPtr(in, sizeof(GUID)))
             FIXME("socket %#Ix: extension function %s is not covered by secsock: refused\n", s,
                   wine_dbgstr_guid(in));
-        *ret = (fail(in ? WSAEINVAL : WSAEFAULT), SOCKET_ERROR);
+        *ret = (secsock_fail(in ? WSAEINVAL : WSAEFAULT), SOCKET_ERROR);
         return TRUE;
     }
     *ret = REAL(WSAIoctl)(s, code, in, in_len, out, out_len, returned, ovl, cr);

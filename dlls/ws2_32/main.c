@@ -34,6 +34,12 @@ BOOL WINAPI DllMain(HINSTANCE instance, DWORD reason, void *reserved)
     return TRUE;
 }
 
+BOOL secsock_fail(int err)
+{
+    WSASetLastError(err);
+    return FALSE;
+}
+
 int addr_from_sockaddr(const struct sockaddr *sa, int len, struct secsock_addr *out)
 {
     if (!sa) return WSAEFAULT;

@@ -158,7 +158,44 @@ int security_ioctl(SOCKET s, DWORD code, void *in, DWORD in_len, void *out, DWOR
 /* Completes a synchronous success of an overlapped ioctl as Winsock does. */
 void complete_overlapped(DWORD bytes, LPWSAOVERLAPPED ovl, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr);
 
-/* Extension functions a secured socket needs diverted (divert.c). */
+/* ---- verdicts of the service (route.c) ----------------------------------- */
+
+/* Fails with a Windows error code: FALSE, the thread's error set. */
+BOOL secsock_fail(int err);
+
+/* What a call needs to know about a socket, copied out of the table so
+ * that no lock is held while talking to the service. */
+struct snapshot {
+    BOOL secured;
+    BOOL ipsec_server;
+    int family, type;
+    struct secsock_settings settings;
+    char target[SECSOCK_MAX_STR + 1];
+    BOOL reserved;
+    SOCKET lease;
+    struct secsock_addr public_local;
+    BOOL has_peer;
+    struct secsock_addr peer;
+};
+BOOL take_snapshot(SOCKET s, const struct secsock_addr *peer, struct snapshot *snap);
+uint8_t wire_socktype(int type);
+
+enum route { ROUTE_FAIL, ROUTE_DIRECT, ROUTE_RELAY, ROUTE_PENDING, ROUTE_HELD };
+/* Asks the service how s may reach peer (ROUTE_PENDING: *conn stays open
+ * for await_route); on ROUTE_RELAY *relay is where s connects instead. */
+enum route ask_route(SOCKET s, const struct snapshot *snap, const struct secsock_addr *peer,
+                     struct secsock_addr *relay, SOCKET *conn, int *err);
+enum route await_route(SOCKET s, SOCKET conn, const struct secsock_addr *peer, struct secsock_addr *relay,
+                       int *err);
+enum route connect_route(SOCKET s, const struct snapshot *snap, const struct secsock_addr *peer,
+                         struct secsock_addr *relay, int *err);
+BOOL route_target(enum route route, const struct sockaddr *name, int namelen, const struct secsock_addr *relay,
+                  int err, SOCKADDR_STORAGE *target, int *target_len);
+BOOL route_connect(SOCKET s, const struct sockaddr *name, int namelen, const struct snapshot *snap,
+                   SOCKADDR_STORAGE *target, int *target_len);
+int WINAPI secsock_getsockname(SOCKET s, struct sockaddr *name, int *namelen);
+
+/* Extension functions a secured socket needs diverted (connect.c, accept.c). */
 BOOL PASCAL secsock_ConnectEx(SOCKET s, const struct sockaddr *name, int namelen, void *send_buf,
                               DWORD send_len, DWORD *sent, OVERLAPPED *ovl);
 BOOL PASCAL secsock_AcceptEx(SOCKET listener, SOCKET accepted, void *buf, DWORD recv_len,

@@ -1,0 +1,450 @@
+/*
+ * Secured servers: bind and listen through a lease, and the accept family
+ * (accept, WSAAccept, AcceptEx), which take only what the service
+ * delivered and report its real peer.
+ */
+#include "ws2_32_private.h"
+#include <string.h>
+#include "wine/debug.h"
+
+WINE_DEFAULT_DEBUG_CHANNEL(secsock);
+
+/* ---- bind and listen ------------------------------------------------------ */
+
+/* Binds s to addr and keeps the lease with it: reserved, the service holds
+ * the public address (addr is the hidden one); else an IPsec server that
+ * binds itself and whose lease holds its port's protection. */
+static int bind_with_lease(SOCKET s, const struct sockaddr *addr, int addr_len, SOCKET lease,
+                           const struct secsock_msg_bind_verdict *verdict, BOOL reserved)
+{
+    struct secsock_socket *sock;
+    int err;
+
+    if (REAL(bind)(s, addr, addr_len))
+    {
+        err = WSAGetLastError();
+        control_close(lease);
+        return secsock_fail(err), SOCKET_ERROR;
+    }
+    if (!(sock = sockstate_get(s, FALSE)))
+    {
+        control_close(lease);
+        return secsock_fail(WSAENOTSOCK), SOCKET_ERROR;
+    }
+    sock->lease = lease;
+    sock->reserved = reserved;
+    sock->ipsec_server = !reserved;
+    if (reserved) sock->public_local = verdict->bound;
+    lstrcpynA(sock->backend, verdict->backend, sizeof(sock->backend));
+    sockstate_release(sock);
+    return 0;
+}
+
+int WINAPI secsock_bind(SOCKET s, const struct sockaddr *name, int namelen)
+{
+    struct secsock_msg req, reply;
+    struct snapshot snap;
+    SOCKADDR_STORAGE hidden;
+    struct secsock_addr local;
+    int err, hidden_len;
+    SOCKET lease;
+
+    if (!take_snapshot(s, NULL, &snap)) return REAL(bind)(s, name, namelen);
+    if (snap.reserved) return secsock_fail(WSAEINVAL), SOCKET_ERROR;
+    if ((err = addr_from_sockaddr(name, namelen, &local))) return secsock_fail(err), SOCKET_ERROR;
+
+    if ((lease = control_open(&err)) == INVALID_SOCKET) return secsock_fail(err), SOCKET_ERROR;
+    memset(&req, 0, sizeof(req));
+    req.type = SECSOCK_MSG_BIND;
+    req.u.bind.protocol = snap.settings.protocol;
+    req.u.bind.flags = snap.settings.flags;
+    req.u.bind.ipsec_flags = snap.settings.ipsec_flags;
+    req.u.bind.socktype = wire_socktype(snap.type);
+    req.u.bind.local = local;
+    if ((err = control_call(lease, &req, &reply)) || reply.type != SECSOCK_MSG_BIND_VERDICT)
+    {
+        control_close(lease);
+        return secsock_fail(err ? err : WSAENETDOWN), SOCKET_ERROR;
+    }
+    switch (reply.u.bind_verdict.verdict)
+    {
+    case SECSOCK_VERDICT_DIRECT:
+        control_close(lease);
+        return REAL(bind)(s, name, namelen);
+    case SECSOCK_VERDICT_HELD:
+        /* IPsec: the socket binds itself; at listen the service protects
+         * its port for as long as the lease stays open. */
+        return bind_with_lease(s, name, namelen, lease, &reply.u.bind_verdict, FALSE);
+    case SECSOCK_VERDICT_RESERVED:
+        break;
+    default:
+        control_close(lease);
+        return secsock_fail(reply.u.bind_verdict.wsa_error ? (int)reply.u.bind_verdict.wsa_error : WSAEACCES),
+               SOCKET_ERROR;
+    }
+
+    /* The service holds the public address; the program's socket takes a
+     * loopback port of its own family, reachable only through the service. */
+    memset(&hidden, 0, sizeof(hidden));
+    if (snap.family == AF_INET6)
+    {
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&hidden;
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_addr.s6_addr[15] = 1;  /* ::1 */
+        hidden_len = sizeof(*sin6);
+    }
+    else
+    {
+        struct sockaddr_in *sin = (struct sockaddr_in *)&hidden;
+        sin->sin_family = AF_INET;
+        sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        hidden_len = sizeof(*sin);
+    }
+    TRACE("socket %#Ix: service holds port %u\n", s, reply.u.bind_verdict.bound.port);
+    return bind_with_lease(s, (struct sockaddr *)&hidden, hidden_len, lease, &reply.u.bind_verdict, TRUE);
+}
+
+int WINAPI secsock_listen(SOCKET s, int backlog)
+{
+    struct secsock_msg req, reply;
+    struct snapshot snap;
+    SOCKADDR_STORAGE hidden;
+    int len = sizeof(hidden), err;
+
+    if (!take_snapshot(s, NULL, &snap) || (!snap.reserved && !snap.ipsec_server)) return REAL(listen)(s, backlog);
+    /* Reserved: the program's hidden address; IPsec server: its own. */
+    if (REAL(getsockname)(s, (struct sockaddr *)&hidden, &len)) return SOCKET_ERROR;
+    memset(&req, 0, sizeof(req));
+    req.type = SECSOCK_MSG_LISTEN;
+    req.u.listen.backlog = backlog > 0 ? (uint32_t)backlog : 0;
+    if ((err = addr_from_sockaddr((struct sockaddr *)&hidden, len, &req.u.listen.hidden)) ||
+        (err = socket_identity(s, &req.u.listen.socket_inode)))
+        return secsock_fail(err), SOCKET_ERROR;
+    if ((err = control_call(snap.lease, &req, &reply)) || reply.type != SECSOCK_MSG_LISTEN_VERDICT)
+        return secsock_fail(err ? err : WSAENETDOWN), SOCKET_ERROR;
+    if (reply.u.listen_verdict.wsa_error) return secsock_fail(reply.u.listen_verdict.wsa_error), SOCKET_ERROR;
+    return REAL(listen)(s, backlog);
+}
+
+/* ---- accept ----------------------------------------------------------- */
+
+/* An accepted socket carries its listener's settings. */
+static void inherit_settings(SOCKET listener, SOCKET accepted)
+{
+    struct secsock_socket *from, *to;
+    struct secsock_settings settings;
+    int family = 0, type = 0;
+
+    if (accepted == INVALID_SOCKET || !(from = sockstate_get(listener, FALSE))) return;
+    settings = from->settings;
+    family = from->family;
+    type = from->type;
+    sockstate_release(from);
+    if (!(to = sockstate_get(accepted, TRUE))) return;
+    to->settings = settings;
+    to->family = family;
+    to->type = type;
+    to->secured = TRUE;
+    to->vetted = TRUE;   /* only what the service delivered gets this far */
+    sockstate_record(to);
+    sockstate_release(to);
+}
+
+/* Serialises reading announcements from leases. */
+static CRITICAL_SECTION announce_lock;
+static INIT_ONCE announce_once = INIT_ONCE_STATIC_INIT;
+
+static BOOL CALLBACK init_announce_lock(INIT_ONCE *once, void *param, void **context)
+{
+    InitializeCriticalSection(&announce_lock);
+    return TRUE;
+}
+
+/* Takes the announcement of the connection from source (its exact end:
+ * address and port) from listener's list. */
+static BOOL take_announced(SOCKET listener, const struct secsock_addr *source, struct secsock_msg_announce *out)
+{
+    struct secsock_socket *sock = sockstate_get(listener, FALSE);
+    BOOL found = FALSE;
+
+    if (!sock) return FALSE;
+    for (unsigned int i = 0; i < sock->announced_count && !found; i++)
+    {
+        if (!secsock_addr_equal(&sock->announced[i].source, source)) continue;
+        *out = sock->announced[i];
+        sock->announced[i] = sock->announced[--sock->announced_count];
+        found = TRUE;
+    }
+    sockstate_release(sock);
+    return found;
+}
+
+static void keep_announced(SOCKET listener, const struct secsock_msg_announce *a)
+{
+    struct secsock_socket *sock = sockstate_get(listener, FALSE);
+    struct secsock_msg_announce *grown;
+
+    if (!sock) return;
+    if (sock->announced_count < 1024)
+    {
+        grown = sock->announced
+            ? HeapReAlloc(GetProcessHeap(), 0, sock->announced, (sock->announced_count + 1) * sizeof(*grown))
+            : HeapAlloc(GetProcessHeap(), 0, sizeof(*grown));
+        if (grown)
+        {
+            sock->announced = grown;
+            sock->announced[sock->announced_count++] = *a;
+        }
+    }
+    sockstate_release(sock);
+}
+
+/* Waits briefly for the announcement of the connection from source
+ * and takes it.  The announcement is sent before the connection is made:
+ * it is there already, or arrives within moments. */
+static BOOL take_announced_wait(SOCKET listener, const struct snapshot *snap, const struct secsock_addr *source,
+                                struct secsock_msg_announce *a)
+{
+    struct secsock_msg msg;
+    DWORD start = GetTickCount();
+    BOOL found;
+
+    InitOnceExecuteOnce(&announce_once, init_announce_lock, NULL, NULL);
+    EnterCriticalSection(&announce_lock);
+    while (!(found = take_announced(listener, source, a)) && GetTickCount() - start < 1000)
+    {
+        if (control_wait_message(snap->lease, &msg, 1000 - (GetTickCount() - start))) break;
+        if (msg.type == SECSOCK_MSG_ANNOUNCE) keep_announced(listener, &msg.u.announce);
+    }
+    LeaveCriticalSection(&announce_lock);
+    return found;
+}
+
+/* On a reserved listener only the service delivers connections, each
+ * announced on the lease before it connects.  Anything else that reached
+ * the hidden loopback port is dropped unread. */
+static BOOL relayed(SOCKET listener, const struct snapshot *snap, SOCKET accepted, struct secsock_msg_announce *a)
+{
+    SOCKADDR_STORAGE from;
+    struct secsock_addr src;
+    int len = sizeof(from);
+
+    if (REAL(getpeername)(accepted, (struct sockaddr *)&from, &len) ||
+        addr_from_sockaddr((struct sockaddr *)&from, len, &src))
+        return FALSE;
+    return take_announced_wait(listener, snap, &src, a);
+}
+
+/* A connection the service announced: its real peer and protection. */
+static void take_announcement(SOCKET accepted, const struct secsock_msg_announce *a)
+{
+    struct secsock_socket *sock = sockstate_get(accepted, FALSE);
+
+    if (!sock) return;
+    sock->accepted_from = INVALID_SOCKET;
+    sock->has_peer = TRUE;
+    sock->peer = a->peer;
+    sock->info_flags = a->info_flags;
+    lstrcpynA(sock->backend, "tls", sizeof(sock->backend));
+    sockstate_release(sock);
+}
+
+/* matched: the announcement a was taken already (WSAAccept's condition). */
+static SOCKET finish_accept(SOCKET listener, const struct snapshot *snap, SOCKET accepted, struct sockaddr *addr,
+                            int *addrlen, BOOL *dropped, const struct secsock_msg_announce *matched)
+{
+    static const LINGER abort_close = { 1, 0 };
+    struct secsock_msg_announce a;
+    struct secsock_socket *sock;
+
+    *dropped = FALSE;
+    if (accepted == INVALID_SOCKET) return accepted;
+    inherit_settings(listener, accepted);
+    if (snap->ipsec_server && !(snap->settings.flags & SOCKET_SETTINGS_ALLOW_INSECURE) &&
+        (sock = sockstate_get(accepted, FALSE)))
+    {
+        /* The port's required ESP policy let nothing else in. */
+        sock->info_flags = SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED;
+        lstrcpynA(sock->backend, "ipsec", sizeof(sock->backend));
+        sockstate_release(sock);
+    }
+    if (!snap->reserved) return accepted;
+    if (matched) a = *matched;
+    else if (!relayed(listener, snap, accepted, &a))
+    {
+        WARN("dropping a connection that bypassed secsockd\n");
+        sockstate_remove(accepted, NULL);
+        REAL(setsockopt)(accepted, SOL_SOCKET, SO_LINGER, (const char *)&abort_close, sizeof(abort_close));
+        REAL(closesocket)(accepted);
+        *dropped = TRUE;
+        return INVALID_SOCKET;
+    }
+    take_announcement(accepted, &a);
+    /* The caller asked for the peer's address, not the service's. */
+    if (addr && addrlen) addr_to_sockaddr(&a.peer, addr, addrlen);
+    return accepted;
+}
+
+SOCKET WINAPI secsock_accept(SOCKET s, struct sockaddr *addr, int *addrlen)
+{
+    struct snapshot snap;
+    BOOL dropped;
+    SOCKET ret;
+
+    if (!take_snapshot(s, NULL, &snap)) return REAL(accept)(s, addr, addrlen);
+    do ret = finish_accept(s, &snap, REAL(accept)(s, addr, addrlen), addr, addrlen, &dropped, NULL);
+    while (dropped);
+    return ret;
+}
+
+/* WSAAccept's condition function on a reserved listener: it is asked with
+ * the service's loopback address; this one finds the announcement behind
+ * it, rejects what the service did not deliver, and asks the program's
+ * condition (if any) with the real peer's address. */
+struct accept_condition {
+    LPCONDITIONPROC condition;
+    DWORD_PTR context;
+    SOCKET listener;
+    const struct snapshot *snap;
+    BOOL matched;
+    BOOL bypassed;                  /* rejected here: the service did not deliver it */
+    struct secsock_msg_announce announce;
+};
+
+static int CALLBACK relayed_condition(WSABUF *caller_id, WSABUF *caller_data, QOS *sqos, QOS *gqos,
+                                      WSABUF *callee_id, WSABUF *callee_data, GROUP *group, DWORD_PTR context)
+{
+    struct accept_condition *ac = (struct accept_condition *)context;
+    SOCKADDR_STORAGE real;
+    struct secsock_addr src;
+    WSABUF real_id;
+    int len = sizeof(real), ret;
+
+    ac->matched = FALSE;
+    if (!caller_id || !caller_id->buf || addr_from_sockaddr((struct sockaddr *)caller_id->buf, (int)caller_id->len, &src) ||
+        !take_announced_wait(ac->listener, ac->snap, &src, &ac->announce))
+    {
+        WARN("rejecting a connection that bypassed secsockd\n");
+        ac->bypassed = TRUE;
+        return CF_REJECT;
+    }
+    if (!ac->condition)
+    {
+        ac->matched = TRUE;
+        return CF_ACCEPT;
+    }
+    if (addr_to_sockaddr(&ac->announce.peer, (struct sockaddr *)&real, &len)) return CF_REJECT;
+    real_id.buf = (char *)&real;
+    real_id.len = (ULONG)len;
+    ret = ac->condition(&real_id, caller_data, sqos, gqos, callee_id, callee_data, group, ac->context);
+    if (ret == CF_ACCEPT) ac->matched = TRUE;
+    /* Deferred: the same connection is offered again, with its announcement. */
+    else if (ret == CF_DEFER) keep_announced(ac->listener, &ac->announce);
+    return ret;
+}
+
+SOCKET WINAPI secsock_WSAAccept(SOCKET s, struct sockaddr *addr, int *addrlen, LPCONDITIONPROC condition,
+                                DWORD_PTR context)
+{
+    struct accept_condition ac;
+    struct snapshot snap;
+    BOOL dropped;
+    SOCKET ret;
+
+    if (!take_snapshot(s, NULL, &snap)) return REAL(WSAAccept)(s, addr, addrlen, condition, context);
+    if (!snap.reserved)
+    {
+        do ret = finish_accept(s, &snap, REAL(WSAAccept)(s, addr, addrlen, condition, context), addr, addrlen,
+                               &dropped, NULL);
+        while (dropped);
+        return ret;
+    }
+    memset(&ac, 0, sizeof(ac));
+    ac.condition = condition;
+    ac.context = context;
+    ac.listener = s;
+    ac.snap = &snap;
+    for (;;)
+    {
+        /* Our own address buffer: without one, Wine 8 reads the caller's
+         * address into a struct sockaddr, too small for IPv6. */
+        SOCKADDR_STORAGE from;
+        int from_len = sizeof(from);
+
+        ac.bypassed = FALSE;
+        ret = REAL(WSAAccept)(s, (struct sockaddr *)&from, &from_len, relayed_condition, (DWORD_PTR)&ac);
+        /* Refused by our condition, not the program's: wait for the next. */
+        if (ret == INVALID_SOCKET && ac.bypassed) continue;
+        ret = finish_accept(s, &snap, ret, addr, addrlen, &dropped, ac.matched ? &ac.announce : NULL);
+        if (ret != INVALID_SOCKET || !dropped) return ret;
+    }
+}
+
+BOOL PASCAL secsock_AcceptEx(SOCKET listener, SOCKET accepted, void *buf, DWORD recv_len, DWORD local_len,
+                             DWORD remote_len, DWORD *received, OVERLAPPED *ovl)
+{
+    struct secsock_socket *sock;
+    struct snapshot snap;
+
+    if (!real_AcceptEx) return secsock_fail(WSAEOPNOTSUPP);
+    if (take_snapshot(listener, NULL, &snap))
+    {
+        inherit_settings(listener, accepted);
+        /* The connection is known only when the OVERLAPPED completes, out of
+         * our sight: it is matched on its first use instead
+         * (SO_UPDATE_ACCEPT_CONTEXT, WSAQuerySocketSecurity, getpeername). */
+        if (snap.reserved && (sock = sockstate_get(accepted, FALSE)))
+        {
+            sock->accepted_from = listener;
+            sockstate_release(sock);
+        }
+    }
+    return real_AcceptEx(listener, accepted, buf, recv_len, local_len, remote_len, received, ovl);
+}
+
+void match_accepted(SOCKET s)
+{
+    static const LINGER abort_close = { 1, 0 };
+    struct secsock_msg_announce a;
+    struct secsock_addr src;
+    struct secsock_socket *sock;
+    struct snapshot snap;
+    SOCKET listener;
+    SOCKADDR_STORAGE peer;
+    int len = sizeof(peer);
+
+    if (!(sock = sockstate_get(s, FALSE))) return;
+    listener = sock->accepted_from;
+    sockstate_release(sock);
+    if (listener == INVALID_SOCKET) return;
+    /* Not connected yet: the AcceptEx is still pending. */
+    if (REAL(getpeername)(s, (struct sockaddr *)&peer, &len) || addr_from_sockaddr((struct sockaddr *)&peer, len, &src))
+        return;
+    if (take_snapshot(listener, NULL, &snap) && snap.reserved && take_announced_wait(listener, &snap, &src, &a))
+    {
+        take_announcement(s, &a);
+        return;
+    }
+    /* Not delivered by the service: a local process reached the hidden
+     * port directly.  The program keeps its handle, but the connection is
+     * reset and reported as not secured. */
+    WARN("socket %#Ix: an AcceptEx connection bypassed secsockd: reset\n", s);
+    if ((sock = sockstate_get(s, FALSE)))
+    {
+        sock->accepted_from = INVALID_SOCKET;
+        sock->info_flags = 0;
+        sockstate_release(sock);
+    }
+    REAL(setsockopt)(s, SOL_SOCKET, SO_LINGER, (const char *)&abort_close, sizeof(abort_close));
+    REAL(shutdown)(s, SD_BOTH);
+}
+
+int WINAPI secsock_setsockopt(SOCKET s, int level, int name, const char *value, int len)
+{
+    int ret = REAL(setsockopt)(s, level, name, value, len);
+
+    if (!ret && secsock_tracked_count && level == SOL_SOCKET && name == SO_UPDATE_ACCEPT_CONTEXT)
+        match_accepted(s);
+    return ret;
+}
+

@@ -1,0 +1,265 @@
+/*
+ * How a secured socket may go on, as secsockd decides per request:
+ *   REFUSE   the call fails and nothing was sent;
+ *   DIRECT   clear text is allowed (ALLOW_INSECURE): Wine's call as is;
+ *   RELAY    the socket connects to the service's relay for that peer;
+ *   HELD     (IPsec) the socket connects directly while the service holds
+ *            the connection's protection;
+ *   RESERVED (bind) the service holds the public address; the program's
+ *            socket binds a hidden loopback address the service relays to.
+ * When the service cannot be reached, secured sockets fail (WSAENETDOWN):
+ * never clear text.  This file asks and applies; connect.c, accept.c and
+ * divert.c are the calls that ask.
+ */
+#include "ws2_32_private.h"
+#include <string.h>
+#include "wine/debug.h"
+
+WINE_DEFAULT_DEBUG_CHANNEL(secsock);
+
+
+
+BOOL take_snapshot(SOCKET s, const struct secsock_addr *peer, struct snapshot *snap)
+{
+    struct secsock_socket *sock = sockstate_get(s, FALSE);
+    const char *target;
+
+    memset(snap, 0, sizeof(*snap));
+    if (!sock) return FALSE;
+    snap->secured = sock->secured;
+    snap->family = sock->family;
+    snap->type = sock->type;
+    snap->settings = sock->settings;
+    if ((target = sockstate_target_for(sock, peer))) strcpy(snap->target, target);
+    snap->reserved = sock->reserved;
+    snap->ipsec_server = sock->ipsec_server;
+    snap->lease = sock->lease;
+    snap->public_local = sock->public_local;
+    snap->has_peer = sock->has_peer;
+    snap->peer = sock->peer;
+    sockstate_release(sock);
+    return snap->secured;
+}
+
+uint8_t wire_socktype(int type)
+{
+    return type == SOCK_DGRAM ? SECSOCK_SOCK_DGRAM : SECSOCK_SOCK_STREAM;
+}
+
+
+/* Applies a verdict of the service to socket s. */
+static enum route apply_verdict(SOCKET s, const struct secsock_msg *reply, const struct secsock_addr *peer,
+                                struct secsock_addr *relay, int *err)
+{
+    const struct secsock_msg_connect_verdict *v = &reply->u.connect_verdict;
+    struct secsock_socket *sock;
+
+    if (reply->type != SECSOCK_MSG_CONNECT_VERDICT)
+    {
+        *err = WSAENETDOWN;
+        return ROUTE_FAIL;
+    }
+    TRACE("socket %#Ix: verdict %u from backend %s\n", s, v->verdict, debugstr_a(v->backend));
+    switch (v->verdict)
+    {
+    case SECSOCK_VERDICT_PENDING:
+        return ROUTE_PENDING;
+    case SECSOCK_VERDICT_DIRECT:
+    case SECSOCK_VERDICT_HELD:
+    case SECSOCK_VERDICT_RELAY:
+        if ((sock = sockstate_get(s, FALSE)))
+        {
+            sock->info_flags = v->info_flags;
+            lstrcpynA(sock->backend, v->backend, sizeof(sock->backend));
+            if (v->verdict == SECSOCK_VERDICT_RELAY)
+            {
+                sock->has_peer = TRUE;
+                sock->peer = *peer;
+            }
+            sockstate_release(sock);
+        }
+        if (v->verdict == SECSOCK_VERDICT_DIRECT) return ROUTE_DIRECT;
+        if (v->verdict == SECSOCK_VERDICT_HELD) return ROUTE_HELD;
+        *relay = v->relay;
+        return ROUTE_RELAY;
+    default:
+        *err = v->wsa_error ? (int)v->wsa_error : WSAECONNREFUSED;
+        WARN("socket %#Ix: secured connection refused (%d)\n", s, *err);
+        return ROUTE_FAIL;
+    }
+}
+
+/* ROUTE_HELD: the service protects the connection while conn stays open;
+ * the socket keeps conn until it is closed.  Then it connects directly. */
+static enum route hold_connection(SOCKET s, SOCKET conn, int *err)
+{
+    struct secsock_socket *sock = sockstate_get(s, FALSE);
+
+    if (!sock)
+    {
+        control_close(conn);
+        *err = WSAENOTSOCK;
+        return ROUTE_FAIL;
+    }
+    if (sock->held != INVALID_SOCKET) control_close(sock->held);
+    sock->held = conn;
+    sockstate_release(sock);
+    return ROUTE_DIRECT;
+}
+
+/* What SOCKET_SECURITY_SETTINGS_IPSEC may ask beyond the protocol: AuthIP
+ * user credentials, main- and quick-mode policy keys, IpsecFlags.  The
+ * IPsec backend authenticates with pre-shared keys and makes its own
+ * filters, so it can honour none of them: such a connect is refused
+ * (WSAEOPNOTSUPP), never carried on as if they had been applied. */
+static int ipsec_extras_refused(const struct secsock_settings *settings)
+{
+    static const uint8_t no_key[16];
+
+    if (!settings->has_ipsec) return 0;
+    if (settings->user[0] || settings->domain[0] || settings->password_len || settings->ipsec_flags ||
+        memcmp(settings->mm_policy_key, no_key, sizeof(no_key)) || memcmp(settings->qm_policy_key, no_key, sizeof(no_key)))
+    {
+        WARN("IPsec settings this backend cannot honour (credentials, policy keys or IpsecFlags %#x)\n",
+             settings->ipsec_flags);
+        return WSAEOPNOTSUPP;
+    }
+    return 0;
+}
+
+/* IPsec protects a 5-tuple, so the service must know the local end before
+ * the connection exists: an unbound socket is bound to an ephemeral port
+ * first (as connect would do).  The DEFAULT protocol may be served by
+ * IPsec too (a peer configured for it), so every stream socket sends it. */
+static int local_end(SOCKET s, const struct snapshot *snap, struct secsock_addr *local)
+{
+    SOCKADDR_STORAGE ss;
+    int len = sizeof(ss);
+
+    memset(local, 0, sizeof(*local));
+    if (REAL(getsockname)(s, (struct sockaddr *)&ss, &len))
+    {
+        memset(&ss, 0, sizeof(ss));
+        ss.ss_family = snap->family;
+        len = snap->family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+        if (REAL(bind)(s, (struct sockaddr *)&ss, len)) return WSAGetLastError();
+        len = sizeof(ss);
+        if (REAL(getsockname)(s, (struct sockaddr *)&ss, &len)) return WSAGetLastError();
+    }
+    return addr_from_sockaddr((struct sockaddr *)&ss, len, local);
+}
+
+/* Asks the service how socket s may reach peer.  ROUTE_PENDING: the
+ * service is setting the connection up; *conn stays open for
+ * await_route().  On ROUTE_RELAY, *relay is where the program's socket
+ * connects instead. */
+enum route ask_route(SOCKET s, const struct snapshot *snap, const struct secsock_addr *peer,
+                            struct secsock_addr *relay, SOCKET *conn, int *err)
+{
+    struct secsock_msg req, reply;
+    enum route route;
+
+    memset(&req, 0, sizeof(req));
+    *conn = INVALID_SOCKET;
+    if ((*err = ipsec_extras_refused(&snap->settings))) return ROUTE_FAIL;
+    if ((*conn = control_open(err)) == INVALID_SOCKET) return ROUTE_FAIL;
+    /* Only the IPsec backend needs the local end (see local_end). */
+    if (snap->type == SOCK_STREAM && (control_backends() & SECSOCK_BACKEND_IPSEC) &&
+        (*err = local_end(s, snap, &req.u.connect.local)))
+    {
+        control_close(*conn);
+        *conn = INVALID_SOCKET;
+        return ROUTE_FAIL;
+    }
+    req.type = SECSOCK_MSG_CONNECT;
+    req.u.connect.protocol = snap->settings.protocol;
+    req.u.connect.flags = snap->settings.flags;
+    req.u.connect.ipsec_flags = snap->settings.ipsec_flags;
+    req.u.connect.socktype = wire_socktype(snap->type);
+    req.u.connect.peer = *peer;
+    strcpy(req.u.connect.target_name, snap->target);
+    if ((*err = control_call(*conn, &req, &reply))) route = ROUTE_FAIL;
+    else route = apply_verdict(s, &reply, peer, relay, err);
+    if (route == ROUTE_HELD)
+    {
+        route = hold_connection(s, *conn, err);
+        *conn = INVALID_SOCKET;
+    }
+    else if (route != ROUTE_PENDING)
+    {
+        control_close(*conn);
+        *conn = INVALID_SOCKET;
+    }
+    return route;
+}
+
+/* The final verdict after ROUTE_PENDING; closes conn. */
+enum route await_route(SOCKET s, SOCKET conn, const struct secsock_addr *peer, struct secsock_addr *relay,
+                              int *err)
+{
+    struct secsock_msg reply;
+    enum route route;
+
+    /* The service ends every set-up within its own timeout: a little more
+     * here tells a dead service from a slow peer. */
+    if ((*err = control_wait_message(conn, &reply, (SECSOCK_SETUP_TIMEOUT_S + 5) * 1000)))
+    {
+        if (*err == WSAETIMEDOUT) *err = WSAENETDOWN;
+        route = ROUTE_FAIL;
+    }
+    else if ((route = apply_verdict(s, &reply, peer, relay, err)) == ROUTE_PENDING)
+    {
+        *err = WSAENETDOWN;
+        route = ROUTE_FAIL;
+    }
+    else if (route == ROUTE_HELD)
+        return hold_connection(s, conn, err);
+    control_close(conn);
+    return route;
+}
+
+/* Both steps, for calls that block until the connection is set up. */
+enum route connect_route(SOCKET s, const struct snapshot *snap, const struct secsock_addr *peer,
+                                struct secsock_addr *relay, int *err)
+{
+    SOCKET conn;
+    enum route route = ask_route(s, snap, peer, relay, &conn, err);
+
+    return route == ROUTE_PENDING ? await_route(s, conn, peer, relay, err) : route;
+}
+
+/* Where a socket connects for a route: the peer itself (DIRECT) or the
+ * relay.  FALSE with the error set when it cannot. */
+BOOL route_target(enum route route, const struct sockaddr *name, int namelen,
+                         const struct secsock_addr *relay, int err, SOCKADDR_STORAGE *target, int *target_len)
+{
+    switch (route)
+    {
+    case ROUTE_DIRECT:
+        if (namelen > (int)sizeof(*target)) namelen = sizeof(*target);
+        memcpy(target, name, namelen);
+        *target_len = namelen;
+        return TRUE;
+    case ROUTE_RELAY:
+        *target_len = sizeof(*target);
+        if (addr_to_sockaddr(relay, (struct sockaddr *)target, target_len)) return secsock_fail(WSAENETDOWN);
+        return TRUE;
+    default:
+        return secsock_fail(err);
+    }
+}
+
+/* The address a secured socket's connect really goes to, once the
+ * service has set the connection up.  Returns FALSE with the error set
+ * when it may not connect at all. */
+BOOL route_connect(SOCKET s, const struct sockaddr *name, int namelen, const struct snapshot *snap,
+                          SOCKADDR_STORAGE *target, int *target_len)
+{
+    struct secsock_addr peer, relay;
+    enum route route;
+    int err = 0;
+
+    if ((err = addr_from_sockaddr(name, namelen, &peer))) return secsock_fail(err);
+    route = connect_route(s, snap, &peer, &relay, &err);
+    return route_target(route, name, namelen, &relay, err, target, target_len);
+}
