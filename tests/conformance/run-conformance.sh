@@ -33,7 +33,7 @@ done
 i686_skip=""
 if [ ! -x "$WINE32" ]; then
   reason_file="${top_srcdir:-$top_builddir}/.build-deps/wine32-i386.unavailable"
-  if [ -f "$reason_file" ]; then i686_skip=$(cat "$reason_file")
+  if [ -f "$reason_file" ]; then i686_skip=$(tr '\n' ' ' <"$reason_file" | sed 's/ *$//')
   else i686_skip="Wine's 32-bit loader $WINE32 is missing (package wine32:i386; tools/install-deps installs it)"; fi
   arches="x86_64"
 else
@@ -50,7 +50,9 @@ cleanup() {
   WINEPREFIX="$work/stock" "$WINESERVER" -k >/dev/null 2>&1 || true
   rm -rf "$work"
 }
-trap cleanup EXIT INT TERM
+# A signal ends the run (a trap alone would resume it in a removed folder).
+trap cleanup EXIT
+trap 'exit 1' INT TERM
 # Per arch: programs passed and failed, milliseconds spent running them.
 for arch in x86_64 i686; do eval "passed_$arch=0 failed_$arch=0 ms_$arch=0"; done
 
@@ -65,12 +67,13 @@ run() {
   start=$(now_ms)
   WINETEST_DEBUG=$debug WINEPREFIX="$prefix" timeout 120 "$loader" "$top_builddir/tests/conformance/$arch/$t.exe" >"$out.raw" 2>&1
   status=$?
-  eval "ms_$arch=\$((ms_$arch + $(now_ms) - start))"
+  ms=$(($(now_ms) - start))
+  eval "ms_$arch=\$((ms_$arch + ms))"
   tr -d '\r' <"$out.raw" >"$out"   # the Windows C runtime ends lines with CR LF
   cat "$out"
   summary=$(grep -E "^[0-9a-f]{4}:$t: [0-9]+ tests executed \([0-9]+ marked as todo, [0-9]+ as flaky, [0-9]+ failures?\), [0-9]+ skipped\.\$" "$out")
   if [ "$status" -eq 0 ] && [ -n "$summary" ] && echo "$summary" | grep -q ' 0 failures)'; then
-    echo "ok: $t $arch in $(basename "$prefix"): ${summary#*: }"
+    echo "ok: $t $arch in $(basename "$prefix"): ${summary#*: } ($((ms / 1000)).$((ms % 1000 / 100)) s)"
     eval "passed_$arch=\$((passed_$arch + 1))"
   else
     echo "FAILED: $t $arch in $(basename "$prefix") (exit status $status${summary:+, }${summary:-, no summary line})"
