@@ -221,6 +221,23 @@ int prefix_install(const struct install_paths *paths, char *why, size_t why_len)
         return -1;
     }
     if (ensure_prefix(paths, why, why_len)) return -1;
+    /* A prefix with syswow64 runs 32-bit programs too: without the i386
+     * DLLs they would get Wine's own and no secsock, so refuse. */
+    for (size_t a = 1; a < sizeof(arch_dirs) / sizeof(*arch_dirs); a++)
+    {
+        fmt_path(path, sizeof(path), "%s/drive_c/windows/%s", paths->prefix, arch_dirs[a].sysdir);
+        if (!exists(path)) continue;
+        for (size_t d = 0; d < sizeof(dlls) / sizeof(*dlls); d++)
+        {
+            fmt_path(from, sizeof(from), "%s/%s/%s.dll", paths->dll_dir, arch_dirs[a].arch, dlls[d]);
+            if (!exists(from))
+            {
+                snprintf(why, why_len, "%s is missing (the prefix has %s, for 32-bit programs): build it with `make` first",
+                         from, arch_dirs[a].sysdir);
+                return -1;
+            }
+        }
+    }
 
     /* Back up what is replaced, once: installing twice keeps the originals. */
     fmt_path(backup, sizeof(backup), "%s/secsock-backup", paths->prefix);
@@ -276,7 +293,6 @@ int prefix_install(const struct install_paths *paths, char *why, size_t why_len)
         {
             fmt_path(from, sizeof(from), "%s/%s/%s.dll", paths->dll_dir, arch_dirs[a].arch, dlls[d]);
             fmt_path(to, sizeof(to), "%s/%s.dll", dir, dlls[d]);
-            if (!exists(from)) continue;
             if (copy_file(from, to, why, why_len)) return -1;
         }
     }

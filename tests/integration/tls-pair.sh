@@ -22,13 +22,13 @@ fi
 check "secsockctl trust (own identity)" $?
 
 sport=$(( 20000 + $$ % 20000 ))
-"$WINE64" "$secdemo" server "$sport" guarantee >"$work/server.out" 2>&1 &
+timeout 60 "$WINE64" "$secdemo" server "$sport" guarantee >"$work/server.out" 2>&1 &
 srv=$!
 sleep 3
 start_recorder "$work/wire" 60 "$sport"
 tport=$rec_port
 
-out=$("$WINE64" "$secdemo" client "$tport" guarantee "SECRET-between-two-programs" 2>&1); echo "$out"
+out=$(timeout 60 "$WINE64" "$secdemo" client "$tport" guarantee "SECRET-between-two-programs" 2>&1); echo "$out"
 wait "$srv"
 cat "$work/server.out"
 echo "$out" | grep -q "client: connection SECURED and ENCRYPTED"; check "the client's connection is SECURED and ENCRYPTED" $?
@@ -41,7 +41,7 @@ grep -q "SECRET" "$work/wire"; [ $? -ne 0 ]; check "no application byte crossed 
 
 # A plain client gets to the port (only the TLS backend listens there) but
 # never to the program.
-"$WINE64" "$secdemo" server "$sport" guarantee >"$work/server2.out" 2>&1 &
+timeout 60 "$WINE64" "$secdemo" server "$sport" guarantee >"$work/server2.out" 2>&1 &
 srv=$!
 sleep 3
 ( exec 3<>"/dev/tcp/127.0.0.1/$sport" && printf 'PLAIN-intruder' >&3 && sleep 1 ) 2>/dev/null
@@ -52,7 +52,7 @@ grep -q "no connection reached the program" "$work/server2.out"; check "a plain 
 # A server that started listening before the trust list named anyone
 # opens its public address once the list changes, without a restart.
 mv "$SECSOCK_CONFIG_DIR/peers" "$work/peers.saved"
-"$WINE64" "$secdemo" server "$sport" guarantee >"$work/server3.out" 2>&1 &
+timeout 60 "$WINE64" "$secdemo" server "$sport" guarantee >"$work/server3.out" 2>&1 &
 srv=$!
 sleep 3
 mv "$work/peers.saved" "$SECSOCK_CONFIG_DIR/peers"
@@ -60,7 +60,7 @@ touch "$SECSOCK_CONFIG_DIR/peers"
 opened=$(grep -c "public address open" "$SECSOCK_RUNTIME_DIR/secsockd.log")
 i=0; while [ "$(grep -c "public address open" "$SECSOCK_RUNTIME_DIR/secsockd.log")" = "$opened" ] && [ $i -lt 50 ]; do
   sleep 0.1; i=$((i + 1)); done
-out=$("$WINE64" "$secdemo" client "$sport" guarantee "trusted-later" 2>&1); echo "$out"
+out=$(timeout 60 "$WINE64" "$secdemo" client "$sport" guarantee "trusted-later" 2>&1); echo "$out"
 wait "$srv"
 cat "$work/server3.out"
 grep -q 'server: received "trusted-later"' "$work/server3.out"
