@@ -10,11 +10,15 @@
  *       ConnectEx with MARK as its send buffer; disconnectex: DisconnectEx
  *       with TF_REUSE_SOCKET between the attempts) and, when an attempt
  *       connects, MARK sent
+ *   reuse FAM TLSHOST TLSPORT HOST PORT MARK
+ *       ConnectEx through the service to a secured server, then 3 times
+ *       DisconnectEx(TF_REUSE_SOCKET) and ConnectEx (MARK) to HOST:PORT
  *   sendmsg FAM HOST PORT own|foreign MARK
  *       WSASendMsg, from SIO_GET_EXTENSION_FUNCTION_POINTER on the secured
  *       UDP socket itself (own) or on an unsecured one (foreign)
- *   transmit HOST PORT TRUSTEDPORT MARKFILE MARK
- *       a secured TCP socket refused (non-blocking, by TRUSTEDPORT), then
+ *   transmit HOST PORT TRUSTEDHOST TRUSTEDPORT MARKFILE MARK
+ *       a secured TCP socket refused (non-blocking, by the trusted peer
+ *       TRUSTEDHOST:TRUSTEDPORT, which does not speak TLS), then
  *       connect again to HOST:PORT (blocking), TransmitFile(MARKFILE),
  *       TransmitPackets(MARK)
  *   rio FAM
@@ -296,6 +300,33 @@ static int do_retry(const char *host, int port, const char *mode, const char *ma
     return 0;
 }
 
+/* A TLS connection through the service, DisconnectEx(TF_REUSE_SOCKET), then
+ * ConnectEx again (send buffer MARK) to a plain peer, 3 times. */
+static int do_reuse(const char *tls_host, int tls_port, const char *host, int port, const char *mark)
+{
+    SOCKADDR_STORAGE tls, to, any;
+    int tls_len = make_addr(tls_host, tls_port, &tls), to_len = make_addr(host, port, &to), any_len = any_addr(&any);
+    SOCKET s = secured_socket(SOCK_STREAM);
+    int err;
+
+    get_extensions(s);
+    if (!pConnectEx || !pDisconnectEx) { say("no ConnectEx or DisconnectEx"); return 2; }
+    bind(s, (struct sockaddr *)&any, any_len);
+    err = connectex_wait(s, &tls, tls_len, "reuse-first-tls-connection");
+    setsockopt(s, SOL_SOCKET, SO_UPDATE_CONNECT_CONTEXT, NULL, 0);
+    say("TLS ConnectEx: %s (flags %ld)", err ? err_name(err) : "connected", protection(s));
+    for (int i = 1; i <= 3; i++)
+    {
+        if (!pDisconnectEx(s, NULL, TF_REUSE_SOCKET, 0))
+            say("try %d: DisconnectEx(TF_REUSE_SOCKET): %s", i, err_name(WSAGetLastError()));
+        else say("try %d: DisconnectEx(TF_REUSE_SOCKET) ok", i);
+        err = connectex_wait(s, &to, to_len, mark);
+        say("try %d: ConnectEx to the plain peer: %s", i, err ? err_name(err) : "connected");
+    }
+    closesocket(s);
+    return 0;
+}
+
 /* ---- 2. extension function pointers --------------------------------------- */
 
 static int do_sendmsg(const char *host, int port, const char *which, const char *mark)
@@ -331,10 +362,11 @@ static int do_sendmsg(const char *host, int port, const char *which, const char 
     return 0;
 }
 
-static int do_transmit(const char *host, int port, int trusted_port, const char *file, const char *mark)
+static int do_transmit(const char *host, int port, const char *trusted_host, int trusted_port, const char *file,
+                       const char *mark)
 {
     SOCKADDR_STORAGE to, trusted;
-    int to_len = make_addr(host, port, &to), trusted_len = make_addr(host, trusted_port, &trusted), err;
+    int to_len = make_addr(host, port, &to), trusted_len = make_addr(trusted_host, trusted_port, &trusted), err;
     SOCKET s = secured_socket(SOCK_STREAM);
     TRANSMIT_PACKETS_ELEMENT el;
     u_long nb = 1;
@@ -347,8 +379,12 @@ static int do_transmit(const char *host, int port, int trusted_port, const char 
     say("refused first: %s", err_name(err));
     nb = 0;
     ioctlsocket(s, FIONBIO, &nb);
-    err = connect(s, (struct sockaddr *)&to, to_len) ? WSAGetLastError() : 0;
-    say("connect again (blocking): %s", err ? err_name(err) : "connected");
+    for (int i = 1; i <= 3; i++)
+    {
+        err = connect(s, (struct sockaddr *)&to, to_len) ? WSAGetLastError() : 0;
+        say("connect again (blocking, try %d): %s", i, err ? err_name(err) : "connected");
+        if (!err || err == WSAEISCONN) break;
+    }
     f = CreateFileA(file, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL);
     if (f == INVALID_HANDLE_VALUE) say("cannot open %s", file);
     else if (!pTransmitFile) say("no TransmitFile");
@@ -810,8 +846,10 @@ int main(int argc, char **argv)
     if (argc >= 2) cmd = argv[1];
     if (argc >= 3) parse_family(argv[2]);
     if (argc == 7 && !strcmp(cmd, "retry")) return do_retry(argv[3], atoi(argv[4]), argv[5], argv[6]);
+    if (argc == 8 && !strcmp(cmd, "reuse")) return do_reuse(argv[3], atoi(argv[4]), argv[5], atoi(argv[6]), argv[7]);
     if (argc == 7 && !strcmp(cmd, "sendmsg")) return do_sendmsg(argv[3], atoi(argv[4]), argv[5], argv[6]);
-    if (argc == 7 && !strcmp(cmd, "transmit")) return do_transmit(argv[2], atoi(argv[3]), atoi(argv[4]), argv[5], argv[6]);
+    if (argc == 8 && !strcmp(cmd, "transmit"))
+        return do_transmit(argv[2], atoi(argv[3]), argv[4], atoi(argv[5]), argv[6], argv[7]);
     if (argc == 3 && !strcmp(cmd, "rio")) return do_rio();
     if (argc == 8 && !strcmp(cmd, "copy")) return do_copy(argv[3], argv[4], argv[5], atoi(argv[6]), argv[7]);
     if (argc == 8 && !strcmp(cmd, "child-wsadup")) return do_child("wsadup", argv[3], argv[4], argv[5], atoi(argv[6]), argv[7]);
