@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Linux helpers of the adversarial suite (adversarial.sh).
 
-  sink tcp|udp ADDR PORTFILE OUTFILE SECONDS [garbage]
+  sink tcp|udp ADDR PORTFILE OUTFILE SECONDS
       a plain peer: listens on ADDR (port 0), writes its port to PORTFILE,
-      appends every byte received to OUTFILE for SECONDS; garbage: answers
-      each TCP connection's first bytes with a line that is not TLS (so a
-      TLS client's handshake fails at once)
+      appends every byte received to OUTFILE for SECONDS; answers each TCP
+      connection's first bytes with "PEER-REPLY-NOT-TLS" (so a TLS client's
+      handshake fails at once, and a program that reached it in clear
+      shows it)
   attack ADDR PORT MARK SECONDS [BINDADDR BINDPORT]
       connects (from BINDADDR:BINDPORT if given), sends MARK, reads for
       SECONDS; prints "attacker: ... received N bytes: ..."
@@ -33,7 +34,7 @@ def family_of(addr):
     return socket.AF_INET6 if ":" in addr else socket.AF_INET
 
 
-def sink(proto, addr, portfile, outfile, seconds, garbage=False):
+def sink(proto, addr, portfile, outfile, seconds):
     fam = family_of(addr)
     kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
     s = socket.socket(fam, kind)
@@ -58,11 +59,11 @@ def sink(proto, addr, portfile, outfile, seconds, garbage=False):
             except OSError:
                 data = b""
             if data:
-                out.write(data)
-                if garbage and x is not s and x not in answered:
+                out.write(data if kind == socket.SOCK_STREAM else data + b"\n")
+                if x is not s and x not in answered:
                     answered.add(x)
                     try:
-                        x.send(b"HTTP/1.0 400 not TLS\r\n\r\n")
+                        x.send(b"PEER-REPLY-NOT-TLS\r\n")
                     except OSError:
                         pass
             elif x is not s:
@@ -182,7 +183,7 @@ def to_port(port, seconds):
 def main():
     a = sys.argv[1:]
     if a[0] == "sink":
-        sink(a[1], a[2], a[3], a[4], float(a[5]), len(a) > 6 and a[6] == "garbage")
+        sink(a[1], a[2], a[3], a[4], float(a[5]))
     elif a[0] == "attack":
         attack(a[1], a[2], a[3], float(a[4]), *(a[5:7] if len(a) >= 7 else []))
     elif a[0] == "squat":

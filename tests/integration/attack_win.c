@@ -48,6 +48,9 @@
  *   close-race FAM HOST PORT MARK
  *       5 times: a secured ConnectEx with MARK, closesocket at once, new
  *       unsecured sockets that may take the handle value
+ * With ATTACK_UNSECURED=1 in the environment nothing is secured: what Wine
+ * itself does with the same calls (to tell its limits from the product's).
+ *
  *   child-wsadup FAM tcp|udp INFOFILE HOST PORT MARK   (internal)
  *   child-inherit FAM tcp|udp HANDLE HOST PORT MARK    (internal)
  *   worker-wsadup FAM INFOFILE accept|acceptex SECONDS (internal)
@@ -160,6 +163,9 @@ static SOCKET secured_socket(int type)
 {
     SOCKET_SECURITY_SETTINGS settings = { SOCKET_SECURITY_PROTOCOL_DEFAULT, SOCKET_SETTINGS_GUARANTEE_ENCRYPTION };
     SOCKET s = plain_socket(type);
+    char v[4];
+    /* Diagnostics: what Wine itself does with the same calls. */
+    if (GetEnvironmentVariableA("ATTACK_UNSECURED", v, sizeof(v))) return s;
     if (WSASetSocketSecurity(s, &settings, sizeof(settings), NULL, NULL))
     {
         say("WSASetSocketSecurity failed: %s", err_name(WSAGetLastError()));
@@ -209,6 +215,19 @@ static int read_some(SOCKET s, char *buf, int size)
     buf[got] = 0;
     for (int i = 0; i < got; i++) if ((unsigned char)buf[i] < 32 || (unsigned char)buf[i] > 126) buf[i] = '.';
     return got;
+}
+
+/* What a connection that should never have existed brought the program
+ * (a plain peer's answer), within a second. */
+static void report_received(SOCKET s, const char *who)
+{
+    char buf[512];
+    u_long nb = 0;
+    int n;
+    ioctlsocket(s, FIONBIO, &nb);
+    set_timeout(s, 1000);
+    n = read_some(s, buf, sizeof(buf));
+    say("%s: received %d bytes: \"%s\"", who, n, buf);
 }
 
 static int wait_connect(SOCKET s, DWORD ms)
@@ -293,6 +312,7 @@ static int do_retry(const char *host, int port, const char *mode, const char *ma
             }
         }
         say("attempt %d: %s", attempt, err ? err_name(err) : "connected");
+        if (!err) report_received(s, "attempt");
         Sleep(200);
     }
     say("done: %s", connected ? "an attempt connected" : "every attempt failed");
@@ -396,7 +416,7 @@ static int do_transmit(const char *host, int port, const char *trusted_host, int
     el.pBuffer = (void *)mark;
     if (!pTransmitPackets) say("TransmitPackets: not available");
     else say("TransmitPackets: %s", pTransmitPackets(s, &el, 1, 0, NULL, 0) ? "sent" : err_name(WSAGetLastError()));
-    Sleep(300);
+    report_received(s, "transmit");
     closesocket(s);
     return 0;
 }
@@ -426,6 +446,20 @@ static int do_rio(void)
 
 /* ---- 3. copies ------------------------------------------------------------ */
 
+static void write_file(SOCKET c, const char *mark)
+{
+    OVERLAPPED ov;
+    DWORD written = 0;
+    BOOL ok;
+
+    memset(&ov, 0, sizeof(ov));
+    ov.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
+    ok = WriteFile((HANDLE)c, mark, (DWORD)strlen(mark), &written, &ov);
+    if (!ok && GetLastError() == ERROR_IO_PENDING) ok = GetOverlappedResult((HANDLE)c, &ov, &written, TRUE);
+    say("copy: WriteFile: %s, %lu bytes", ok ? "sent" : "failed", written);
+    CloseHandle(ov.hEvent);
+}
+
 static void use_copy(SOCKET c, int type, const char *host, int port, const char *mark)
 {
     SOCKADDR_STORAGE to;
@@ -433,10 +467,19 @@ static void use_copy(SOCKET c, int type, const char *host, int port, const char 
 
     if (type == SOCK_DGRAM)
     {
+        int err = 0;
         for (int i = 0; i < 3; i++)
         {
             n = sendto(c, mark, (int)strlen(mark), 0, (struct sockaddr *)&to, to_len);
-            say("copy: sendto: %s", n < 0 ? err_name(WSAGetLastError()) : "sent");
+            if (n < 0) err = WSAGetLastError();
+            say("copy: sendto: %s", n < 0 ? err_name(err) : "sent");
+        }
+        if (err == WSAENOTSOCK)
+        {
+            /* Wine 8 cannot send on a duplicated or inherited handle: a
+             * connected datagram socket's handle takes WriteFile. */
+            if (connect(c, (struct sockaddr *)&to, to_len)) say("copy: connect (udp): %s", err_name(WSAGetLastError()));
+            else write_file(c, mark);
         }
         return;
     }
@@ -447,7 +490,10 @@ static void use_copy(SOCKET c, int type, const char *host, int port, const char 
     }
     n = send(c, mark, (int)strlen(mark), 0);
     say("copy: connect: connected; send: %d (%s)", n, n < 0 ? err_name(WSAGetLastError()) : "sent");
-    Sleep(300);
+    /* Wine 8 cannot send on a duplicated or inherited handle; a socket
+     * handle is a file handle too. */
+    if (n < 0) write_file(c, mark);
+    report_received(c, "copy");
 }
 
 static char exe[MAX_PATH];
