@@ -307,7 +307,7 @@ echo "SKIP: 8 and 9 (the control channel) are covered by their own suite"
 # What every plain peer received, by marker.
 for f in trusted4 trusted6 plain4 plain6 udp4 udp6; do
   printf '  peer %-9s %6s bytes; markers: %s\n' "$f" "$(wc -c <"$work/o/$f")" \
-    "$(grep -a -o -E '[A-Za-z0-9-]*-MARK' "$work/o/$f" | sort | uniq -c | tr -s ' \n' ' ')"
+    "$(perl -ne 'print "$1\n" while /([A-Z]+-[\w-]*?-MARK)/g' "$work/o/$f" | sort | uniq -c | tr -s ' \n' ' ')"
 done
 echo "adversarial: ran in $(( $(date +%s) - start_time )) s"
 finish adversarial
