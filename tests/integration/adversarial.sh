@@ -75,7 +75,7 @@ log="$SECSOCK_RUNTIME_DIR/secsockd.log"
 # service last took (its log: "LISTEN (backlog N, hidden port P)").
 hidden_port() {
   i=0; while ! grep -q "hidden port" "$log" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-  sed -n 's/.*LISTEN (backlog [0-9]*, hidden port \([0-9]*\)).*/\1/p' "$log" | tail -1
+  sed -n 's/.*LISTEN (backlog [0-9]*, hidden port \([0-9]*\)[,)].*/\1/p' "$log" | tail -1
 }
 hidden_changed() {  # waits for a LISTEN line after the first $1 of them
   i=0; while [ "$(grep -c 'hidden port' "$log" 2>/dev/null)" -le "$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
