@@ -117,7 +117,6 @@ static void set_attempt(struct secsock_socket *sock, const SOCKADDR_STORAGE *tar
     sock->connect_issued = TRUE;
     sock->attempt_refused = refused || !target_len;
     sock->vetted = !sock->attempt_refused;
-    if (sock->vetted) sockstate_record(sock);
     sock->issued_target = *target;
     sock->issued_len = target_len;
 }

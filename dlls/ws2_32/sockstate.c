@@ -64,6 +64,14 @@ struct secsock_socket *sockstate_get(SOCKET s, BOOL create)
     return NULL;
 }
 
+static BOOL copy_is_connected(SOCKET s)
+{
+    SOCKADDR_STORAGE peer;
+    int len = sizeof(peer);
+
+    return !REAL(getpeername)(s, (struct sockaddr *)&peer, &len);
+}
+
 /* s is not in this process's table: a copy of a secured socket takes its
  * settings (and what was vetted of its connection) from the registry. */
 static struct secsock_socket *adopt_copy(SOCKET s)
@@ -79,7 +87,10 @@ static struct secsock_socket *adopt_copy(SOCKET s)
         sock->type = body.type;
         sock->settings = body.settings;
         sock->secured = TRUE;
-        sock->vetted = body.vetted;
+        /* Connected already: only through secsock's own gates, in whichever
+         * process did it, since every one of them looks the socket up here
+         * (what the service said of it is not known here: Flags 0). */
+        sock->vetted = body.vetted || copy_is_connected(s);
         sock->has_peer = body.has_peer;
         sock->peer = body.peer;
         sock->info_flags = body.info_flags;
