@@ -17,8 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!secsock_control_parse(copy, size, &info))
     {
         n = secsock_control_format(&info, text, sizeof(text));
-        if (n < 0 || secsock_control_parse(text, (size_t)n, &back) ||
-            back.port != info.port || back.pid != info.pid || memcmp(back.secret, info.secret, sizeof(info.secret)))
+        if (n < 0 || secsock_control_parse(text, (size_t)n, &back) || back.port != info.port || back.pid != info.pid)
             __builtin_trap();
     }
     free(copy);
