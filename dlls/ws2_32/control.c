@@ -221,9 +221,15 @@ static BOOL read_endpoint(struct endpoint *ep)
     BOOL ok;
 
     if (!read_private("SECSOCK_RUNTIME_DIR", "XDG_RUNTIME_DIR", ".cache/secsock", SECSOCK_CONTROL_FILE, text,
-                      sizeof(text), &got) ||
-        got > SECSOCK_CONTROL_MAX || secsock_control_parse(text, got, &ep->info))
+                      sizeof(text), &got))
         return FALSE;
+    if (got > SECSOCK_CONTROL_MAX || secsock_control_parse(text, got, &ep->info))
+    {
+        if (got > 16 && !memcmp(text, "secsock-control ", 16))
+            WARN("the control file is of another secsockd version (this DLL speaks control protocol %d)\n",
+                 SECSOCK_PROTO_VERSION);
+        return FALSE;
+    }
     ok = read_private("SECSOCK_CONFIG_DIR", "XDG_CONFIG_HOME", ".config/secsock", SECSOCK_SECRET_FILE, text,
                       sizeof(text), &got) &&
          got <= SECSOCK_SECRET_MAX && !secsock_secret_parse(text, got, ep->secret);

@@ -109,7 +109,7 @@ int secsock_client_read_secret(const char *config_dir, uint8_t secret[SECSOCK_SE
 
 int secsock_client_read_control(const char *dir, struct secsock_control_info *info, char *why, size_t why_len)
 {
-    char path[4200], text[SECSOCK_CONTROL_MAX + 1];
+    char path[4200], text[SECSOCK_CONTROL_MAX + 2];
     ssize_t n;
     int fd;
 
@@ -119,8 +119,19 @@ int secsock_client_read_control(const char *dir, struct secsock_control_info *in
         snprintf(why, why_len, "the service does not run (no %s: %s)", path, strerror(errno));
         return -1;
     }
-    n = read(fd, text, sizeof(text));
+    n = read(fd, text, sizeof(text) - 1);
     close(fd);
+    if (n >= 0) text[n] = 0;
+    if (n > 16 && !memcmp(text, "secsock-control ", 16) &&
+        memcmp(text, SECSOCK_CONTROL_HEADER "\n", strlen(SECSOCK_CONTROL_HEADER) + 1))
+    {
+        /* Written by a secsockd of another version, which we would not
+         * understand on the wire either. */
+        snprintf(why, why_len, "%s was written by a secsockd of another version (it says \"%.*s\"; this client "
+                 "speaks control protocol %d)", path, (int)(strcspn(text, "\n") > 24 ? 24 : strcspn(text, "\n")),
+                 text, SECSOCK_PROTO_VERSION);
+        return -1;
+    }
     if (n < 0 || secsock_control_parse(text, (size_t)n, info))
     {
         snprintf(why, why_len, "%s is not a valid control file", path);
