@@ -81,10 +81,12 @@ evil_run="$evil/run"
 as_other mkdir -m 755 "$evil_run"
 as_other sh -c "printf 'secsock-control 2\nport %s\npid 1\n' '$fake_port' > '$evil_run/control' && chmod 644 '$evil_run/control'"
 for mode in guarantee insecure; do
-  out=$(SECSOCK_RUNTIME_DIR="$evil_run" "$WINE64" "$secdemo" client "$peer" "$mode" "SECRET-PAYLOAD-b-$mode" 2>&1 | tr -d '\r')
-  echo "$out"
+  out=$(WINEDEBUG=err+secsock SECSOCK_RUNTIME_DIR="$evil_run" "$WINE64" "$secdemo" client "$peer" "$mode" "SECRET-PAYLOAD-b-$mode" 2>&1 | tr -d '\r')
+  echo "$out" | grep -v "^secsockd: refusing" | sort -u
   echo "$out" | grep -Eq "connect failed: (WSAENETDOWN|WSAECONNREFUSED)"; check "(b) $mode: the program fails closed" $?
 done
+echo "$out" | grep -q "err:secsock:.*belongs to another user: not using it"
+check "(b) the DLL says the runtime directory belongs to another user (ERR)" $?
 out=$(SECSOCK_RUNTIME_DIR="$evil_run" "$top_builddir/server/secsockd" --daemon 2>&1); echo "  secsockd there: $out"
 echo "$out" | grep -q "belongs to uid $ouid"; check "(b) the real service refuses the other user's runtime directory" $?
 n=$(hellos "$evil/b.rec")
@@ -92,8 +94,11 @@ n=$(hellos "$evil/b.rec")
 # Even with the forged file where the DLL's owner checks pass (copied into
 # a runtime directory of ours), the fake cannot prove the secret.
 mkdir -p "$work/run2"; chmod 700 "$work/run2"; cp "$evil_run/control" "$work/run2/control"; chmod 600 "$work/run2/control"
-out=$(SECSOCK_RUNTIME_DIR="$work/run2" SECSOCKD=/nonexistent/secsockd "$WINE64" "$secdemo" client "$peer" insecure "SECRET-PAYLOAD-b3" 2>&1 | tr -d '\r'); echo "$out"
-echo "$out" | grep -q "connect failed: WSAENETDOWN"; check "(b) the forged control file in a directory of ours: WSAENETDOWN (the fake's proof fails)" $?
+out=$(WINEDEBUG=err+secsock SECSOCK_RUNTIME_DIR="$work/run2" SECSOCKD=/nonexistent/secsockd "$WINE64" "$secdemo" client "$peer" insecure "SECRET-PAYLOAD-b3" 2>&1 | tr -d '\r')
+echo "$out" | sort -u
+echo "$out" | grep -q "connect failed: WSAENETDOWN"; check "(b) the forged control file in a directory of ours: WSAENETDOWN" $?
+echo "$out" | grep -q "err:secsock:.*did not prove it knows the secret"
+check "(b) ... because the fake service did not prove the secret (the DLL's ERR)" $?
 n=$(hellos "$evil/b.rec")
 [ "$n" -ge 1 ]; check "(b) the fake service was reached through the copied control file ($n HELLOs)" $?
 out=$(leaked "$evil/b.rec"); st=$?; echo "  fake service (b): $out"
@@ -120,6 +125,17 @@ n=$(hellos "$evil/a.rec")
 out=$(leaked "$evil/a.rec"); st=$?; echo "  fake service (a): $out"
 [ $st -ne 0 ]; check "(a) the fake service received neither the secret nor a PROOF" $?
 kill "$fake_a" 2>/dev/null; wait "$fake_a" 2>/dev/null
+
+# --- a secret that others could read is not used -------------------------
+rm -f "$SECSOCK_RUNTIME_DIR/control"
+"$secsockctl" start >/dev/null || check "secsockctl start" 1
+chmod 604 "$SECSOCK_CONFIG_DIR/control-secret"
+out=$(WINEDEBUG=err+secsock SECSOCKD=/nonexistent/secsockd "$WINE64" "$secdemo" client "$peer" insecure "SECRET-PAYLOAD-c" 2>&1 | tr -d '\r')
+echo "$out" | sort -u
+echo "$out" | grep -q "connect failed: WSAENETDOWN" && echo "$out" | grep -q "err:secsock:.*control-secret.* is open to other users"
+check "a world-readable secret is refused by the DLL even with the real service up: WSAENETDOWN" $?
+chmod 600 "$SECSOCK_CONFIG_DIR/control-secret"
+"$secsockctl" stop >/dev/null 2>&1
 
 # --- the plain peer -------------------------------------------------------
 bytes=$(wc -c < "$work/peer.rec" 2>/dev/null || echo 0)
