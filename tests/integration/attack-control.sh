@@ -30,12 +30,12 @@ as_other() { setpriv --reuid="$ouid" --regid="$ogid" --clear-groups --inh-caps=-
 chmod 711 "$work"
 evil="$work/evil"; mkdir "$evil"; chown "$ouid:$ogid" "$evil"
 
-# start_fake PORT NAME: the fake service as the other user (in the
+# start_fake PORT NAME [VERSION]: the fake service as the other user (in the
 # background: a port in TIME_WAIT takes up to a minute); wait_fake NAME
 # sets $fake_port once it listens.
 start_fake() {
   rm -f "$evil/$2.port"
-  as_other /usr/bin/python3 "$fake" "$1" "$evil/$2.rec" "$evil/$2.port" 120 &
+  as_other /usr/bin/python3 "$fake" "$1" "$evil/$2.rec" "$evil/$2.port" 120 "${3:-3}" &
   pids="$pids $!"; eval "fake_$2=$!"
 }
 wait_fake() {
@@ -125,6 +125,26 @@ n=$(hellos "$evil/a.rec")
 out=$(leaked "$evil/a.rec"); st=$?; echo "  fake service (a): $out"
 [ $st -ne 0 ]; check "(a) the fake service received neither the secret nor a PROOF" $?
 kill "$fake_a" 2>/dev/null; wait "$fake_a" 2>/dev/null
+
+# --- a service of another protocol version is refused, not parsed --------
+for v in 2 4; do
+  start_fake 0 "v$v" "$v"
+  wait_fake "v$v"
+  mkdir -p "$work/run-v$v"; chmod 700 "$work/run-v$v"
+  printf 'secsock-control 2\nport %s\npid 1\n' "$fake_port" >"$work/run-v$v/control"
+  chmod 600 "$work/run-v$v/control"  # 0644 would be refused before any connection
+  out=$(WINEDEBUG=err+secsock SECSOCK_RUNTIME_DIR="$work/run-v$v" SECSOCKD=/nonexistent/secsockd "$WINE64" "$secdemo" client "$peer" insecure "SECRET-PAYLOAD-v$v" 2>&1 | tr -d '\r')
+  echo "$out" | sort -u
+  echo "$out" | grep -q "connect failed: WSAENETDOWN" &&
+    echo "$out" | grep -q "err:secsock:.*secsockd speaks control protocol version $v, this DLL 3: not using it"
+  check "a version $v service: the DLL names both versions (ERR) and fails closed (WSAENETDOWN)" $?
+  out=$(SECSOCK_RUNTIME_DIR="$work/run-v$v" "$secsockctl" status 2>&1); echo "  secsockctl: $out" | head -1
+  echo "$out" | grep -q "the service speaks control protocol version $v; this client speaks 3"
+  check "a version $v service: secsockctl says which versions met" $?
+  out=$(leaked "$evil/v$v.rec"); st=$?; echo "  fake service (v$v): $out"
+  [ $st -ne 0 ]; check "a version $v service received neither the secret nor a PROOF" $?
+  eval "kill \$fake_v$v" 2>/dev/null
+done
 
 # --- a secret that others could read is not used -------------------------
 rm -f "$SECSOCK_RUNTIME_DIR/control"

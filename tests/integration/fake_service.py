@@ -9,7 +9,9 @@
 #   3: silence
 # Whatever comes after, PROOF is answered with HELLO_OK and any request
 # with CONNECT_VERDICT DIRECT ("send in clear").
-#   fake_service.py PORT RECORDFILE PORTFILE SECONDS   (PORT 0: any free port)
+#   fake_service.py PORT RECORDFILE PORTFILE SECONDS [VERSION]   (PORT 0: any free port)
+# VERSION (default 3) is the control protocol version its frames carry: a
+# service of another version must be refused by the client, not parsed.
 # A port the dead service left in TIME_WAIT (its control connections) is
 # tried again until it is free, as an attacker would; PORTFILE is written
 # once the fake listens.
@@ -18,6 +20,8 @@ import os, socket, struct, sys, threading, time
 MAGIC, VERSION = 0x4b435353, 3
 HELLO, HELLO_OK, CONNECT, CONNECT_VERDICT, BIND, BIND_VERDICT, CHALLENGE, PROOF = 1, 2, 4, 5, 6, 7, 20, 21
 port, record, portfile, seconds = int(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4])
+if len(sys.argv) > 5:
+    VERSION = int(sys.argv[5])
 lock = threading.Lock()
 
 
@@ -43,7 +47,7 @@ def serve(conn, trick):
                 f.write(data)
             got += data
             while len(got) >= 12:
-                magic, version, msg_type, length = struct.unpack('<IHHI', got[:12])
+                _, _, msg_type, length = struct.unpack('<IHHI', got[:12])
                 if len(got) < 12 + length:
                     break
                 payload, got = got[12:12 + length], got[12 + length:]
