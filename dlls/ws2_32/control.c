@@ -93,14 +93,16 @@ static WCHAR *secsock_path(const char *var, const char *xdg, const char *home_re
  * become an ACE for Everyone (S-1-1-0), and the group bits appear nowhere
  * (0640 and 0660 read as 0600).  Wine 8.0 keeps no security descriptor of
  * its own for files (SetSecurityInfo changes the mode; no xattr is
- * written), so a program cannot forge what we read here.  So: "another
- * user owns it" and "world-readable or -writable" are seen and refused;
- * group bits, and a directory above that another user could rename, are
- * not.  secsockd checks those with stat() (it refuses a config directory
- * or secret file open to its group), and the secret, unlike the port, lives
- * in the config directory under the user's home, where another user cannot
- * plant one: a forged control file can only name a port, and whoever
- * listens there must still prove the secret before we send anything. */
+ * written), so a program cannot forge what we read here.  Symlinks are
+ * followed, and what is shown is the target's (another user's link to a
+ * file of ours reads as ours: harmless, the contents are ours).  So
+ * "another user owns it" and "world-readable or -writable" are seen and
+ * refused; group bits are not (secsockd refuses them with stat()), nor is
+ * a directory above that another user could rename.  That gap is why the
+ * secret lives in the config directory under the user's home, not with the
+ * port: whoever controls a runtime directory can at most name a port, and
+ * whoever listens there must prove the secret before we send anything but
+ * HELLO. */
 static BOOL private_to_us(HANDLE handle, const WCHAR *path)
 {
     static const SID_IDENTIFIER_AUTHORITY nt_authority = { SECURITY_NT_AUTHORITY };
