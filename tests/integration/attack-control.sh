@@ -25,7 +25,13 @@ fake="$top_srcdir/tests/integration/fake_service.py"
 other="secsock-attacker-$$"
 useradd --system --no-create-home --shell /usr/sbin/nologin "$other" || { echo "FAILED: useradd"; exit 1; }
 ouid=$(id -u "$other"); ogid=$(id -g "$other")
-trap 'userdel "$other" 2>/dev/null; cleanup' EXIT
+# The fake services must be gone before userdel (it refuses a user with
+# processes), so they are stopped first.
+remove_user() {
+  for p in $pids; do kill "$p" 2>/dev/null; done
+  i=0; until userdel "$other" 2>/dev/null || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+}
+trap 'remove_user; cleanup' EXIT
 as_other() { setpriv --reuid="$ouid" --regid="$ogid" --clear-groups --inh-caps=-all -- "$@"; }
 chmod 711 "$work"
 evil="$work/evil"; mkdir "$evil"; chown "$ouid:$ogid" "$evil"
@@ -35,7 +41,10 @@ evil="$work/evil"; mkdir "$evil"; chown "$ouid:$ogid" "$evil"
 # sets $fake_port once it listens.
 start_fake() {
   rm -f "$evil/$2.port"
-  as_other /usr/bin/python3 "$fake" "$1" "$evil/$2.rec" "$evil/$2.port" 120 "${3:-3}" &
+  # setpriv directly, not through as_other: $! must be the fake itself
+  # (setpriv execs it), not a subshell that a kill would leave it behind.
+  setpriv --reuid="$ouid" --regid="$ogid" --clear-groups --inh-caps=-all -- \
+    /usr/bin/python3 "$fake" "$1" "$evil/$2.rec" "$evil/$2.port" 120 "${3:-3}" &
   pids="$pids $!"; eval "fake_$2=$!"
 }
 wait_fake() {
@@ -143,7 +152,7 @@ for v in 2 4; do
   check "a version $v service: secsockctl says which versions met" $?
   out=$(leaked "$evil/v$v.rec"); st=$?; echo "  fake service (v$v): $out"
   [ $st -ne 0 ]; check "a version $v service received neither the secret nor a PROOF" $?
-  eval "kill \$fake_v$v" 2>/dev/null
+  eval "kill \$fake_v$v; wait \$fake_v$v" 2>/dev/null
 done
 
 # --- a secret that others could read is not used -------------------------
