@@ -14,7 +14,9 @@ PE_IMPORTS = -lkernel32 -ladvapi32 -lntdll
 COMMON_PE_SRCS = $(top_srcdir)/dlls/common/forward.c \
 	$(top_srcdir)/libs/secsock/proto.c \
 	$(top_srcdir)/libs/secsock/settings.c \
-	$(top_srcdir)/libs/secsock/runtime.c
+	$(top_srcdir)/libs/secsock/runtime.c \
+	$(top_srcdir)/libs/secsock/sha256.c \
+	$(top_srcdir)/libs/secsock/auth.c
 
 WS2_32_SRCS = \
 	dlls/ws2_32/main.c \
@@ -58,7 +60,8 @@ $(foreach d,ws2_32 fwpuclnt,$(eval $(call pe_gen_rules,$(d))))
 PE_COMMON_DEPS = $(COMMON_PE_SRCS) $(top_srcdir)/dlls/common/forward.h \
 	$(top_srcdir)/include/secsock/proto.h $(top_srcdir)/include/secsock/messages.def \
 	$(top_srcdir)/include/secsock/settings.h $(top_srcdir)/include/secsock/runtime.h \
-	$(top_srcdir)/include/secsock/securesock.h $(top_srcdir)/include/secsock/wsaerr.h
+	$(top_srcdir)/include/secsock/securesock.h $(top_srcdir)/include/secsock/wsaerr.h \
+	$(top_srcdir)/include/secsock/sha256.h $(top_srcdir)/include/secsock/auth.h
 
 # $(1) dll name, $(2) arch, $(3) sources
 define pe_dll_rule

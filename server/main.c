@@ -1,7 +1,8 @@
 /*
  * secsockd: the per-user secsock service.  Programs under Wine reach it
- * over loopback TCP, authenticated by the secret in the control file, and
- * it decides how each secured socket may go on.
+ * over loopback TCP; each side proves it knows the secret of the config
+ * directory (secsock/auth.h), and the service decides how each secured
+ * socket may go on.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -69,22 +69,31 @@ static int take_lock(const char *dir, int *already_running)
     return fd;
 }
 
-/* The TLS backend needs a private config directory and our identity in
- * it; without them it is unavailable, and STATUS says why. */
+/* The config directory holds the control channel's secret, so it must be
+ * there, ours and private, or the service does not run at all; the TLS
+ * backend keeps its identity and trust list there too. */
+static int setup_config_dir(struct service_config *config, char *why, size_t why_len)
+{
+    if (trust_config_dir(config->config_dir, sizeof(config->config_dir)))
+    {
+        snprintf(why, why_len, "no config directory (set SECSOCK_CONFIG_DIR, XDG_CONFIG_HOME or HOME)");
+        return -1;
+    }
+    if (runtime_dir_prepare(config->config_dir, why, why_len) ||
+        runtime_dir_load_secret(config->config_dir, config->secret, why, why_len))
+        return -1;
+    return 0;
+}
+
+/* The TLS backend needs our identity in the config directory; without it
+ * it is unavailable, and STATUS says why. */
 static void setup_tls(struct service_config *config, struct tls_identity *identity)
 {
     char why[4400], host[256] = "secsock";
     int n;
 
-    if (trust_config_dir(config->config_dir, sizeof(config->config_dir)))
-    {
-        snprintf(config->tls_status, sizeof(config->tls_status),
-                 "not available: no config directory (set SECSOCK_CONFIG_DIR, XDG_CONFIG_HOME or HOME)");
-        return;
-    }
     gethostname(host, sizeof(host) - 1);
-    if (runtime_dir_prepare(config->config_dir, why, sizeof(why)) ||
-        tls_identity_load_or_create(config->config_dir, host, identity, why, sizeof(why)))
+    if (tls_identity_load_or_create(config->config_dir, host, identity, why, sizeof(why)))
     {
         snprintf(config->tls_status, sizeof(config->tls_status), "not available: %.200s", why);
         log_warn("TLS backend not available: %s", why);
@@ -202,6 +211,13 @@ int main(int argc, char **argv)
         }
         log_open(log_file);
     }
+    memset(&config, 0, sizeof(config));
+    if (setup_config_dir(&config, why, sizeof(why)))
+    {
+        fprintf(stderr, "secsockd: refusing to run: %s\n", why);
+        if (log_file) log_error("refusing to run: %s", why);
+        return 1;
+    }
 
     if (daemonize)
     {
@@ -226,18 +242,12 @@ int main(int argc, char **argv)
         setsid();
     }
 
-    memset(&config, 0, sizeof(config));
     config.backends = SECSOCK_BACKEND_NONE;
     config.check_peer_uid = 1;
     config.relay_idle_timeout = idle_timeout;
     memcpy(config.ktls_status, ktls_status, sizeof(config.ktls_status));
     setup_tls(&config, &identity);
     config.ipsec_event_fd = ipsec_backend_init(&config, dir);
-    if (getrandom(config.secret, sizeof(config.secret), 0) != (ssize_t)sizeof(config.secret))
-    {
-        log_error("cannot draw the secret: %s", strerror(errno));
-        return 1;
-    }
     if ((listen_fd = service_listen(&port)) < 0)
     {
         log_error("cannot listen on 127.0.0.1: %s", strerror(errno));
@@ -245,13 +255,11 @@ int main(int argc, char **argv)
     }
     info.port = port;
     info.pid = (uint32_t)getpid();
-    memcpy(info.secret, config.secret, sizeof(info.secret));
     if (runtime_dir_write_control(dir, &info))
     {
         log_error("cannot write %s/" SECSOCK_CONTROL_FILE ": %s", dir, strerror(errno));
         return 1;
     }
-    memset(&info, 0, sizeof(info));
     signal(SIGPIPE, SIG_IGN);
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);

@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "runtime_dir.h"
+#include "secsock/sha256.h"
 
 /* mkdir -p for the parents, the last one private. */
 static int make_dirs(const char *dir)
@@ -94,4 +96,89 @@ void runtime_dir_remove_control(const char *dir)
     char path[4200];
     snprintf(path, sizeof(path), "%s/" SECSOCK_CONTROL_FILE, dir);
     unlink(path);
+}
+
+/* Reads an existing secret file; 1 when there is none. */
+static int read_secret(const char *path, uint8_t *secret, char *why, size_t why_len)
+{
+    char text[SECSOCK_SECRET_MAX + 1];
+    struct stat st;
+    ssize_t n;
+    int fd;
+
+    /* O_NOFOLLOW: a symlink planted in place of the file is refused, not
+     * followed; the checks below are of the file actually read (fstat). */
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) < 0)
+    {
+        if (errno == ENOENT) return 1;
+        snprintf(why, why_len, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st))
+    {
+        snprintf(why, why_len, "cannot stat %s: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
+    {
+        if (!S_ISREG(st.st_mode)) snprintf(why, why_len, "%s is not a regular file", path);
+        else if (st.st_uid != geteuid())
+            snprintf(why, why_len, "%s belongs to uid %u, not to this user (%u)", path, (unsigned)st.st_uid,
+                     (unsigned)geteuid());
+        else
+            snprintf(why, why_len, "%s is open to other users (mode %03o); it must be 0600", path,
+                     (unsigned)(st.st_mode & 0777));
+        close(fd);
+        return -1;
+    }
+    n = read(fd, text, sizeof(text));
+    close(fd);
+    if (n < 0 || secsock_secret_parse(text, (size_t)n, secret))
+    {
+        snprintf(why, why_len, "%s is not a valid secret file (remove it to have a new one made)", path);
+        secsock_wipe(text, sizeof(text));
+        return -1;
+    }
+    secsock_wipe(text, sizeof(text));
+    return 0;
+}
+
+int runtime_dir_load_secret(const char *dir, uint8_t secret[SECSOCK_SECRET_LEN], char *why, size_t why_len)
+{
+    char path[4200], tmp[4200], text[SECSOCK_SECRET_MAX];
+    int ret, fd, len, err;
+
+    snprintf(path, sizeof(path), "%s/" SECSOCK_SECRET_FILE, dir);
+    if ((ret = read_secret(path, secret, why, why_len)) <= 0) return ret;
+    if (getrandom(secret, SECSOCK_SECRET_LEN, 0) != SECSOCK_SECRET_LEN)
+    {
+        snprintf(why, why_len, "cannot draw a secret: %s", strerror(errno));
+        return -1;
+    }
+    len = secsock_secret_format(secret, text, sizeof(text));
+    snprintf(tmp, sizeof(tmp), "%s/" SECSOCK_SECRET_FILE ".%d", dir, (int)getpid());
+    unlink(tmp);
+    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600)) < 0)
+    {
+        snprintf(why, why_len, "cannot create %s: %s", tmp, strerror(errno));
+        secsock_wipe(text, sizeof(text));
+        return -1;
+    }
+    err = write(fd, text, (size_t)len) != len || fsync(fd) ? (errno ? errno : EIO) : 0;
+    secsock_wipe(text, sizeof(text));
+    if (close(fd) && !err) err = errno;
+    /* link(), unlike rename(), fails when the name exists: a service that
+     * started at the same moment and wrote its own secret keeps it, and we
+     * read that one. */
+    if (!err && link(tmp, path)) err = errno;
+    unlink(tmp);
+    if (err == EEXIST) return read_secret(path, secret, why, why_len) ? -1 : 0;
+    if (err)
+    {
+        snprintf(why, why_len, "cannot write %s: %s", path, strerror(err));
+        secsock_wipe(secret, SECSOCK_SECRET_LEN);
+        return -1;
+    }
+    return 0;
 }

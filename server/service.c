@@ -399,7 +399,8 @@ static void sweep(int epfd, struct service_stats *stats, const struct service_co
         struct session *s = &slots[i]->session;
         if (s->guard.fd >= 0) hidden_guard_sweep(&s->guard, now);
         if (!s->deadline || s->deadline > now) continue;
-        log_warn("%s: closed: %s timed out", s->peer, s->state == SESSION_HELLO ? "HELLO" : "request");
+        log_warn("%s: closed: %s timed out", s->peer,
+                 s->state == SESSION_HELLO ? "HELLO" : s->state == SESSION_PROOF ? "PROOF" : "request");
         close_slot(epfd, slots[i], stats);
     }
     relay_conn_sweep(&relay_host, now, config->relay_idle_timeout);

@@ -1,6 +1,7 @@
 /* The control protocol's requests, one session at a time. */
 #include <errno.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 #include "lease.h"
 #include "log.h"
@@ -8,7 +9,9 @@
 #include "policy.h"
 #include "trust.h"
 #include "session.h"
+#include "secsock/auth.h"
 #include "secsock/settings.h"
+#include "secsock/sha256.h"
 #include "secsock/wsaerr.h"
 
 void session_init(struct session *s, int fd, const char *peer, time_t now)
@@ -63,16 +66,7 @@ static int queue_pending(struct session *s, const struct secsock_msg_connect *re
     return queue(s, &reply);
 }
 
-/* Compares without an early exit, so timing tells nothing of the secret. */
-static int secret_matches(const uint8_t *a, const uint8_t *b)
-{
-    uint8_t diff = 0;
-    for (int i = 0; i < SECSOCK_SECRET_LEN; i++) diff |= (uint8_t)(a[i] ^ b[i]);
-    return diff == 0;
-}
-
-static int handle_hello(struct session *s, const struct secsock_msg *msg, const struct service_config *config,
-                        time_t now)
+static int handle_hello(struct session *s, const struct secsock_msg *msg, const struct service_config *config)
 {
     struct secsock_msg reply;
 
@@ -81,10 +75,51 @@ static int handle_hello(struct session *s, const struct secsock_msg *msg, const 
         log_warn("%s: rejected: %s before HELLO", s->peer, secsock_msg_name(msg->type));
         return queue_error(s, SECSOCK_WSAEACCES, "HELLO first");
     }
-    if (!secret_matches(msg->u.hello.secret, config->secret))
+    /* The frame's version already matched; the field is the client's own
+     * statement, and must say the same. */
+    if (msg->u.hello.proto_version != SECSOCK_PROTO_VERSION)
     {
-        log_warn("%s: rejected: wrong secret (client pid %u)", s->peer, msg->u.hello.pid);
-        return queue_error(s, SECSOCK_WSAEACCES, "wrong secret");
+        log_warn("%s: rejected: client pid %u speaks control protocol version %u, this service %d", s->peer,
+                 msg->u.hello.pid, msg->u.hello.proto_version, SECSOCK_PROTO_VERSION);
+        return queue_error(s, SECSOCK_WSAEINVAL, "unsupported control protocol version");
+    }
+    if (getrandom(s->server_nonce, sizeof(s->server_nonce), 0) != (ssize_t)sizeof(s->server_nonce))
+    {
+        log_error("%s: cannot draw a nonce: %s", s->peer, strerror(errno));
+        return queue_error(s, SECSOCK_WSAENETDOWN, "no randomness");
+    }
+    memcpy(s->client_nonce, msg->u.hello.client_nonce, sizeof(s->client_nonce));
+    s->client_pid = msg->u.hello.pid;
+    memset(&reply, 0, sizeof(reply));
+    reply.type = SECSOCK_MSG_CHALLENGE;
+    memcpy(reply.u.challenge.server_nonce, s->server_nonce, sizeof(s->server_nonce));
+    secsock_auth_service_proof(config->secret, s->client_nonce, s->server_nonce, reply.u.challenge.service_proof);
+    s->state = SESSION_PROOF;
+    return queue(s, &reply);
+}
+
+static int handle_proof(struct session *s, const struct secsock_msg *msg, const struct service_config *config,
+                        time_t now)
+{
+    uint8_t expected[SECSOCK_PROOF_LEN];
+    struct secsock_msg reply;
+    int good;
+
+    if (msg->type != SECSOCK_MSG_PROOF)
+    {
+        log_warn("%s: rejected: %s instead of PROOF (client pid %u)", s->peer, secsock_msg_name(msg->type),
+                 s->client_pid);
+        return queue_error(s, SECSOCK_WSAEACCES, "PROOF expected");
+    }
+    secsock_auth_client_proof(config->secret, s->client_nonce, s->server_nonce, expected);
+    good = secsock_equal_ct(expected, msg->u.proof.client_proof, sizeof(expected));
+    secsock_wipe(expected, sizeof(expected));
+    /* One PROOF per nonce: whatever happens next, this one is spent. */
+    secsock_wipe(s->server_nonce, sizeof(s->server_nonce));
+    if (!good)
+    {
+        log_warn("%s: rejected: wrong proof of the secret (client pid %u)", s->peer, s->client_pid);
+        return queue_error(s, SECSOCK_WSAEACCES, "wrong proof");
     }
     memset(&reply, 0, sizeof(reply));
     reply.type = SECSOCK_MSG_HELLO_OK;
@@ -275,7 +310,9 @@ static int handle(struct session *s, const struct secsock_msg *msg, const struct
     switch (s->state)
     {
     case SESSION_HELLO:
-        return handle_hello(s, msg, config, now);
+        return handle_hello(s, msg, config);
+    case SESSION_PROOF:
+        return handle_proof(s, msg, config, now);
     case SESSION_REQUEST:
         stats->requests++;
         switch (msg->type)
@@ -308,6 +345,12 @@ int session_process(struct session *s, const struct service_config *config, stru
         uint32_t len;
         int status = secsock_frame_header(s->in, s->in_len, &type, &len);
 
+        if (status == SECSOCK_PROTO_EVERSION)
+        {
+            log_warn("%s: rejected: the client speaks control protocol version %d, this service %d", s->peer,
+                     secsock_frame_version(s->in, s->in_len), SECSOCK_PROTO_VERSION);
+            return queue_error(s, SECSOCK_WSAEINVAL, "unsupported control protocol version");
+        }
         if (status)
         {
             log_warn("%s: rejected: %s", s->peer, secsock_proto_strerror(status));
@@ -323,7 +366,7 @@ int session_process(struct session *s, const struct service_config *config, stru
             return queue_error(s, SECSOCK_WSAEINVAL, secsock_proto_strerror(status));
         }
         if (handle(s, &msg, config, stats, now)) return -1;
-        memset(&msg, 0, sizeof(msg));  /* it may hold the secret */
+        memset(&msg, 0, sizeof(msg));
     }
     return 0;
 }

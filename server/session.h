@@ -1,5 +1,6 @@
 /*
- * One control connection: authenticate (HELLO), then one request; a BIND
+ * One control connection: authenticate (HELLO, CHALLENGE, PROOF:
+ * secsock/auth.h), then one request; a BIND
  * that reserves an address turns the connection into a lease that lasts
  * until the client closes it.
  */
@@ -15,6 +16,7 @@
 
 enum session_state {
     SESSION_HELLO,     /* waiting for HELLO */
+    SESSION_PROOF,     /* CHALLENGE sent, waiting for the client's PROOF */
     SESSION_REQUEST,   /* authenticated, waiting for the request */
     SESSION_LEASE,     /* holding a reservation; LISTEN or EOF next */
     SESSION_WAITING,   /* a TLS relay or an IPsec SA is being set up; it will reply */
@@ -38,6 +40,10 @@ struct session {
     int lease_fd;                     /* the reserved socket, or -1 */
     uint8_t lease_socktype;
     char peer[64];                    /* for the log */
+    /* SESSION_PROOF: this connection's nonces; the PROOF must cover both. */
+    uint8_t client_nonce[SECSOCK_NONCE_LEN];
+    uint8_t server_nonce[SECSOCK_NONCE_LEN];
+    uint32_t client_pid;
     /* SESSION_WAITING: what the relay must reach, and the key it must show. */
     struct secsock_addr relay_peer;
     char relay_name[SECSOCK_MAX_STR + 1];

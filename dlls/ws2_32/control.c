@@ -1,12 +1,17 @@
 /*
  * The DLL's side of the control channel: find secsockd through the control
- * file, start it on demand, authenticate, and exchange one framed request.
+ * file, start it on demand, authenticate mutually with the config
+ * directory's secret (secsock/auth.h), and exchange one framed request.
  * Everything here uses Wine's own Winsock (REAL()), never our wrappers.
  */
 #include "ws2_32_private.h"
 #include <stdio.h>
 #include <string.h>
+#include <aclapi.h>
+#include <ntsecapi.h>
+#include "secsock/auth.h"
 #include "secsock/runtime.h"
+#include "secsock/sha256.h"
 #include "secsock/wsaerr.h"
 #include "wine/debug.h"
 
@@ -45,49 +50,194 @@ static BOOL get_env(const char *name, char *buf, DWORD size)
     return n && n < size;
 }
 
-/* The control file's Win32 path, by the rules of include/secsock/runtime.h.
- * Wine keeps HOME out of the Windows environment; WINEHOMEDIR holds the
- * same directory as an NT path. */
-static WCHAR *control_file_path(void)
+/* The Win32 path of one of secsock's directories by the rules of
+ * include/secsock/runtime.h: $<var>, else $<xdg>/secsock, else
+ * $HOME/<home_rel>; with file appended when it is not NULL.  Wine keeps
+ * HOME out of the Windows environment; WINEHOMEDIR holds the same
+ * directory as an NT path. */
+static WCHAR *secsock_path(const char *var, const char *xdg, const char *home_rel, const char *file)
 {
-    char unix_dir[MAX_PATH], path[MAX_PATH + 32];
-    WCHAR home[MAX_PATH], *wpath;
+    char unix_dir[MAX_PATH], path[MAX_PATH + 64];
+    WCHAR home[MAX_PATH], *wpath, *p;
+    const char *c;
     DWORD n;
 
-    if (get_env("SECSOCK_RUNTIME_DIR", unix_dir, sizeof(unix_dir)))
-        snprintf(path, sizeof(path), "%s/" SECSOCK_CONTROL_FILE, unix_dir);
-    else if (get_env("XDG_RUNTIME_DIR", unix_dir, sizeof(unix_dir)))
-        snprintf(path, sizeof(path), "%s/secsock/" SECSOCK_CONTROL_FILE, unix_dir);
+    if (get_env(var, unix_dir, sizeof(unix_dir)))
+        snprintf(path, sizeof(path), "%s%s%s", unix_dir, file ? "/" : "", file ? file : "");
+    else if (get_env(xdg, unix_dir, sizeof(unix_dir)))
+        snprintf(path, sizeof(path), "%s/secsock%s%s", unix_dir, file ? "/" : "", file ? file : "");
     else if (get_env("HOME", unix_dir, sizeof(unix_dir)))
-        snprintf(path, sizeof(path), "%s/.cache/secsock/" SECSOCK_CONTROL_FILE, unix_dir);
+        snprintf(path, sizeof(path), "%s/%s%s%s", unix_dir, home_rel, file ? "/" : "", file ? file : "");
     else
     {
         n = GetEnvironmentVariableW(L"WINEHOMEDIR", home, ARRAY_SIZE(home));
-        if (!n || n >= ARRAY_SIZE(home) - 32 || wcsncmp(home, L"\\??\\", 4)) return NULL;
-        if (!(wpath = HeapAlloc(GetProcessHeap(), 0, (n + 32) * sizeof(WCHAR)))) return NULL;
-        swprintf(wpath, n + 32, L"\\\\?\\%s\\.cache\\secsock\\" SECSOCK_CONTROL_FILE_W, home + 4);
+        if (!n || n >= ARRAY_SIZE(home) - 64 || wcsncmp(home, L"\\??\\", 4)) return NULL;
+        if (!(wpath = HeapAlloc(GetProcessHeap(), 0, (n + 64) * sizeof(WCHAR)))) return NULL;
+        snprintf(path, sizeof(path), "\\%s%s%s", home_rel, file ? "\\" : "", file ? file : "");
+        wcscpy(wpath, L"\\\\?\\");
+        wcscat(wpath, home + 4);
+        p = wpath + wcslen(wpath);
+        for (c = path; *c; c++) *p++ = *c == '/' ? '\\' : (WCHAR)*c;
+        *p = 0;
         return wpath;
     }
     return dos_path(path);
 }
 
-static BOOL read_control_file(struct secsock_control_info *info)
+/* What Wine 8.0 shows a Windows program of a Unix file's owner and mode
+ * (measured with GetSecurityInfo / GetFileSecurityW on files of this user
+ * and of another uid): the owner SID is the process's own user SID when
+ * the file's uid is the wineserver's uid, and S-1-5-7 (Anonymous) for any
+ * other uid; the DACL is made from the mode each time: SYSTEM and the
+ * owner get full access whatever the owner bits say, the "other" bits
+ * become an ACE for Everyone (S-1-1-0), and the group bits appear nowhere
+ * (0640 and 0660 read as 0600).  Wine 8.0 keeps no security descriptor of
+ * its own for files (SetSecurityInfo changes the mode; no xattr is
+ * written), so a program cannot forge what we read here.  Symlinks are
+ * followed, and what is shown is the target's (another user's link to a
+ * file of ours reads as ours: harmless, the contents are ours).  So
+ * "another user owns it" and "world-readable or -writable" are seen and
+ * refused; group bits are not (secsockd refuses them with stat()), nor is
+ * a directory above that another user could rename.  That gap is why the
+ * secret lives in the config directory under the user's home, not with the
+ * port: whoever controls a runtime directory can at most name a port, and
+ * whoever listens there must prove the secret before we send anything but
+ * HELLO. */
+static BOOL private_to_us(HANDLE handle, const WCHAR *path)
+{
+    static const SID_IDENTIFIER_AUTHORITY nt_authority = { SECURITY_NT_AUTHORITY };
+    BYTE user_buf[SECURITY_MAX_SID_SIZE + sizeof(TOKEN_USER)];
+    PSECURITY_DESCRIPTOR sd = NULL;
+    PSID owner = NULL, system_sid = NULL;
+    PACL dacl = NULL;
+    HANDLE token;
+    DWORD len, err;
+    BOOL ok = FALSE;
+
+    if (!OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &token)) return FALSE;
+    ok = GetTokenInformation(token, TokenUser, user_buf, sizeof(user_buf), &len);
+    CloseHandle(token);
+    if (!ok) return FALSE;
+    ok = FALSE;
+    if ((err = GetSecurityInfo(handle, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
+                               &owner, NULL, &dacl, NULL, &sd)))
+    {
+        WARN("cannot read the owner of %s: error %lu\n", debugstr_w(path), err);
+        return FALSE;
+    }
+    if (!AllocateAndInitializeSid((SID_IDENTIFIER_AUTHORITY *)&nt_authority, 1, SECURITY_LOCAL_SYSTEM_RID,
+                                  0, 0, 0, 0, 0, 0, 0, &system_sid))
+        goto done;
+    if (!owner || !EqualSid(owner, ((TOKEN_USER *)user_buf)->User.Sid))
+    {
+        ERR("%s belongs to another user: not using it\n", debugstr_w(path));
+        goto done;
+    }
+    if (!dacl)
+    {
+        ERR("%s is open to everybody (no DACL): not using it\n", debugstr_w(path));
+        goto done;
+    }
+    for (DWORD i = 0; i < dacl->AceCount; i++)
+    {
+        ACE_HEADER *ace;
+        PSID sid;
+
+        if (!GetAce(dacl, i, (void **)&ace)) goto done;
+        if (ace->AceType != ACCESS_ALLOWED_ACE_TYPE) continue;
+        sid = &((ACCESS_ALLOWED_ACE *)ace)->SidStart;
+        if (!EqualSid(sid, owner) && !EqualSid(sid, system_sid))
+        {
+            ERR("%s is open to other users: not using it\n", debugstr_w(path));
+            goto done;
+        }
+    }
+    ok = TRUE;
+done:
+    if (system_sid) FreeSid(system_sid);
+    LocalFree(sd);
+    return ok;
+}
+
+/* Opens dir\file for reading after checking that both are private to us;
+ * the file's checks are made on the handle that is then read. */
+static HANDLE open_private(const WCHAR *dir, const WCHAR *file)
+{
+    HANDLE h;
+
+    h = CreateFileW(dir, READ_CONTROL, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                    OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
+    if (h == INVALID_HANDLE_VALUE) return h;
+    if (!private_to_us(h, dir))
+    {
+        CloseHandle(h);
+        return INVALID_HANDLE_VALUE;
+    }
+    CloseHandle(h);
+    h = CreateFileW(file, GENERIC_READ | READ_CONTROL, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                    NULL, OPEN_EXISTING, 0, NULL);
+    if (h == INVALID_HANDLE_VALUE) return h;
+    if (!private_to_us(h, file))
+    {
+        CloseHandle(h);
+        return INVALID_HANDLE_VALUE;
+    }
+    return h;
+}
+
+/* Reads at most cap bytes of a private file of one of our directories. */
+static BOOL read_private(const char *var, const char *xdg, const char *home_rel, const char *name,
+                         char *text, DWORD cap, DWORD *got)
+{
+    WCHAR *dir = secsock_path(var, xdg, home_rel, NULL), *file = secsock_path(var, xdg, home_rel, name);
+    HANDLE h = INVALID_HANDLE_VALUE;
+    BOOL ok = FALSE;
+
+    *got = 0;
+    if (dir && file)
+    {
+        TRACE("reading %s\n", debugstr_w(file));
+        h = open_private(dir, file);
+    }
+    if (h != INVALID_HANDLE_VALUE)
+    {
+        ok = ReadFile(h, text, cap, got, NULL);
+        CloseHandle(h);
+    }
+    if (dir) HeapFree(GetProcessHeap(), 0, dir);
+    if (file) HeapFree(GetProcessHeap(), 0, file);
+    return ok;
+}
+
+/* Where the service is (control file) and the secret it must prove
+ * (config directory). */
+struct endpoint {
+    struct secsock_control_info info;
+    uint8_t secret[SECSOCK_SECRET_LEN];
+};
+
+static BOOL read_endpoint(struct endpoint *ep)
 {
     char text[SECSOCK_CONTROL_MAX + 1];
-    WCHAR *wpath;
-    HANDLE file;
-    DWORD got = 0;
+    DWORD got;
     BOOL ok;
 
-    if (!(wpath = control_file_path())) return FALSE;
-    TRACE("control file %s\n", debugstr_w(wpath));
-    file = CreateFileW(wpath, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                       NULL, OPEN_EXISTING, 0, NULL);
-    HeapFree(GetProcessHeap(), 0, wpath);
-    if (file == INVALID_HANDLE_VALUE) return FALSE;
-    ok = ReadFile(file, text, sizeof(text), &got, NULL);
-    CloseHandle(file);
-    return ok && got <= SECSOCK_CONTROL_MAX && !secsock_control_parse(text, got, info);
+    if (!read_private("SECSOCK_RUNTIME_DIR", "XDG_RUNTIME_DIR", ".cache/secsock", SECSOCK_CONTROL_FILE, text,
+                      sizeof(text), &got))
+        return FALSE;
+    if (got > SECSOCK_CONTROL_MAX || secsock_control_parse(text, got, &ep->info))
+    {
+        if (got > 16 && !memcmp(text, "secsock-control ", 16))
+            WARN("the control file is of another secsockd version (this DLL speaks control protocol %d)\n",
+                 SECSOCK_PROTO_VERSION);
+        return FALSE;
+    }
+    ok = read_private("SECSOCK_CONFIG_DIR", "XDG_CONFIG_HOME", ".config/secsock", SECSOCK_SECRET_FILE, text,
+                      sizeof(text), &got) &&
+         got <= SECSOCK_SECRET_MAX && !secsock_secret_parse(text, got, ep->secret);
+    secsock_wipe(text, sizeof(text));
+    if (!ok) WARN("no usable secret in the config directory\n");
+    return ok;
 }
 
 static BOOL send_all(SOCKET s, const uint8_t *buf, int len)
@@ -135,6 +285,12 @@ static int recv_msg(SOCKET s, struct secsock_msg *msg)
     int status;
 
     if (!recv_all(s, hdr, sizeof(hdr))) return WSAENETDOWN;
+    if (secsock_frame_header(hdr, sizeof(hdr), &type, &len) == SECSOCK_PROTO_EVERSION)
+    {
+        ERR("secsockd speaks control protocol version %d, this DLL %d: not using it\n",
+            secsock_frame_version(hdr, sizeof(hdr)), SECSOCK_PROTO_VERSION);
+        return WSAENETDOWN;
+    }
     if ((status = secsock_frame_header(hdr, sizeof(hdr), &type, &len)) ||
         !recv_all(s, payload, (int)len) ||
         (status = secsock_msg_decode(type, payload, len, msg)))
@@ -145,31 +301,84 @@ static int recv_msg(SOCKET s, struct secsock_msg *msg)
     return 0;
 }
 
-/* The control file's contents, kept after the first read: reading it costs
- * several wineserver round trips per connection.  A refused connection or
- * handshake (the service restarted: new port, new secret) reads it again. */
-static struct secsock_control_info cached_info;
+/* The control file's and the secret file's contents, kept after the first
+ * read: reading them costs several wineserver round trips per connection.
+ * A refused connection or handshake (the service restarted: new port)
+ * reads them again. */
+static struct endpoint cached_ep;
 static BOOL cached;
 
-static BOOL control_info(struct secsock_control_info *info, BOOL fresh)
+static BOOL control_info(struct endpoint *ep, BOOL fresh)
 {
     BOOL ok = TRUE;
 
     EnterCriticalSection(&cache_lock);
     if (fresh || !cached)
     {
-        SecureZeroMemory(&cached_info, sizeof(cached_info));
-        cached = ok = read_control_file(&cached_info);
+        SecureZeroMemory(&cached_ep, sizeof(cached_ep));
+        cached = ok = read_endpoint(&cached_ep);
     }
-    if (ok) *info = cached_info;
+    if (ok) *ep = cached_ep;
     LeaveCriticalSection(&cache_lock);
     return ok;
 }
 
-/* Connects and authenticates to the service the control file names. */
-static SOCKET try_connect_with(const struct secsock_control_info *info)
+/* The handshake of secsock/auth.h: nothing but HELLO is sent before the
+ * service proved the secret, so a fake service on the port learns
+ * nothing but a nonce and our pid. */
+static BOOL authenticate(SOCKET s, const struct endpoint *ep)
 {
+    uint8_t client_nonce[SECSOCK_NONCE_LEN], expected[SECSOCK_PROOF_LEN];
     struct secsock_msg msg, reply;
+    BOOL good;
+
+    if (!RtlGenRandom(client_nonce, sizeof(client_nonce)))
+    {
+        ERR("no random nonce: error %lu\n", GetLastError());
+        return FALSE;
+    }
+    memset(&msg, 0, sizeof(msg));
+    msg.type = SECSOCK_MSG_HELLO;
+    memcpy(msg.u.hello.client_nonce, client_nonce, sizeof(client_nonce));
+    msg.u.hello.pid = GetCurrentProcessId();
+    msg.u.hello.proto_version = SECSOCK_PROTO_VERSION;
+    if (send_msg(s, &msg) || recv_msg(s, &reply)) return FALSE;
+    if (reply.type == SECSOCK_MSG_ERROR)
+    {
+        WARN("secsockd refused HELLO: %s\n", debugstr_a(reply.u.error.reason));
+        return FALSE;
+    }
+    if (reply.type != SECSOCK_MSG_CHALLENGE)
+    {
+        ERR("the service on port %u answered HELLO with %s: not using it\n", ep->info.port,
+            secsock_msg_name(reply.type));
+        return FALSE;
+    }
+    secsock_auth_service_proof(ep->secret, client_nonce, reply.u.challenge.server_nonce, expected);
+    good = secsock_equal_ct(expected, reply.u.challenge.service_proof, sizeof(expected));
+    SecureZeroMemory(expected, sizeof(expected));
+    if (!good)
+    {
+        ERR("the service on port %u did not prove it knows the secret: not using it\n", ep->info.port);
+        return FALSE;
+    }
+    memset(&msg, 0, sizeof(msg));
+    msg.type = SECSOCK_MSG_PROOF;
+    secsock_auth_client_proof(ep->secret, client_nonce, reply.u.challenge.server_nonce, msg.u.proof.client_proof);
+    if (send_msg(s, &msg) || recv_msg(s, &reply)) return FALSE;
+    if (reply.type != SECSOCK_MSG_HELLO_OK)
+    {
+        WARN("secsockd refused the proof (%s)\n",
+             reply.type == SECSOCK_MSG_ERROR ? debugstr_a(reply.u.error.reason) : secsock_msg_name(reply.type));
+        return FALSE;
+    }
+    InterlockedExchange(&service_backends, (LONG)reply.u.hello_ok.backends);
+    return TRUE;
+}
+
+/* Connects and authenticates to the service the control file names. */
+static SOCKET try_connect_with(const struct endpoint *ep)
+{
     struct sockaddr_in sin;
     DWORD timeout = IO_TIMEOUT_MS;
     SOCKET s;
@@ -180,37 +389,29 @@ static SOCKET try_connect_with(const struct secsock_control_info *info)
     REAL(setsockopt)(s, SOL_SOCKET, SO_SNDTIMEO, (const char *)&timeout, sizeof(timeout));
     memset(&sin, 0, sizeof(sin));
     sin.sin_family = AF_INET;
-    sin.sin_port = htons(info->port);
+    sin.sin_port = htons(ep->info.port);
     sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (REAL(connect)(s, (struct sockaddr *)&sin, sizeof(sin)))
     {
         REAL(closesocket)(s);
         return INVALID_SOCKET;
     }
-    memset(&msg, 0, sizeof(msg));
-    msg.type = SECSOCK_MSG_HELLO;
-    memcpy(msg.u.hello.secret, info->secret, sizeof(info->secret));
-    msg.u.hello.pid = GetCurrentProcessId();
-    if (send_msg(s, &msg) || recv_msg(s, &reply) || reply.type != SECSOCK_MSG_HELLO_OK)
+    if (!authenticate(s, ep))
     {
-        SecureZeroMemory(&msg, sizeof(msg));
-        WARN("secsockd refused the handshake\n");
         REAL(closesocket)(s);
         return INVALID_SOCKET;
     }
-    SecureZeroMemory(&msg, sizeof(msg));
-    InterlockedExchange(&service_backends, (LONG)reply.u.hello_ok.backends);
     return s;
 }
 
 static SOCKET try_connect(void)
 {
-    struct secsock_control_info info;
+    struct endpoint ep;
     SOCKET s = INVALID_SOCKET;
 
-    if (control_info(&info, FALSE)) s = try_connect_with(&info);
-    if (s == INVALID_SOCKET && control_info(&info, TRUE)) s = try_connect_with(&info);
-    SecureZeroMemory(&info, sizeof(info));
+    if (control_info(&ep, FALSE)) s = try_connect_with(&ep);
+    if (s == INVALID_SOCKET && control_info(&ep, TRUE)) s = try_connect_with(&ep);
+    SecureZeroMemory(&ep, sizeof(ep));
     if (s != INVALID_SOCKET) InterlockedExchange(&service_answered, 1);
     return s;
 }

@@ -13,10 +13,26 @@
 /* The runtime directory by the rules of runtime.h. */
 int secsock_runtime_dir(char *buf, size_t size);
 
+/* The config directory by the same rules (runtime.h): it holds the secret. */
+int secsock_config_dir(char *buf, size_t size);
+
+/* Reads the control channel's secret from config_dir, refusing a
+ * directory or file that belongs to another user or is open to others
+ * (group or world bits): such a secret may be anybody's. */
+int secsock_client_read_secret(const char *config_dir, uint8_t secret[SECSOCK_SECRET_LEN], char *why,
+                               size_t why_len);
+
+/* The client's half of the handshake (secsock/auth.h) on a connected fd:
+ * fails, without sending PROOF, unless the service proves the secret.
+ * On success *hello_ok is the service's HELLO_OK. */
+int secsock_client_handshake(int fd, const uint8_t secret[SECSOCK_SECRET_LEN], struct secsock_msg *hello_ok,
+                             char *why, size_t why_len);
+
 /* Reads and parses dir's control file. */
 int secsock_client_read_control(const char *dir, struct secsock_control_info *info, char *why, size_t why_len);
 
-/* Connects to the service of dir and authenticates; *fd is the connection. */
+/* Connects to the service of dir (the port of its control file) and
+ * authenticates with the config directory's secret; *fd is the connection. */
 int secsock_client_connect(const char *dir, int *fd, char *why, size_t why_len);
 
 /* One request and its reply (5 s timeout each way). */

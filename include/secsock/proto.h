@@ -3,8 +3,11 @@
  * secsockctl.  Plain C11, no OS headers: it must build for both sides.
  *
  * Frame: magic u32 | version u16 | type u16 | payload length u32 | payload,
- * all little-endian.  One request and one reply per control connection,
- * except a BIND lease, which stays open for the life of the socket.
+ * all little-endian.  After the handshake (HELLO, CHALLENGE, PROOF,
+ * HELLO_OK: secsock/auth.h), one request and one reply per control
+ * connection, except a BIND lease, which stays open for the life of the
+ * socket.  Every frame carries the version and a frame of another version
+ * is refused whole (SECSOCK_PROTO_EVERSION), never parsed.
  */
 #ifndef SECSOCK_PROTO_H
 #define SECSOCK_PROTO_H
@@ -18,6 +21,8 @@
 #define SECSOCK_MAX_PAYLOAD    4096
 #define SECSOCK_MAX_STR        1024
 #define SECSOCK_SECRET_LEN     32
+#define SECSOCK_NONCE_LEN      32
+#define SECSOCK_PROOF_LEN      32 /* an HMAC-SHA-256 */
 
 /* Address families on the wire (neither Windows' nor Linux' numbers). */
 enum secsock_family {
@@ -119,6 +124,10 @@ int secsock_msg_encode(const struct secsock_msg *msg, uint8_t *buf, size_t cap);
 
 /* Checks a frame header; on success stores the type and payload length. */
 int secsock_frame_header(const uint8_t *hdr, size_t len, uint16_t *type, uint32_t *payload_len);
+
+/* The version a frame header with our magic announces, or -1: to name
+ * the other side's version when secsock_frame_header said EVERSION. */
+int secsock_frame_version(const uint8_t *hdr, size_t len);
 
 /* Decodes one payload of the given type into msg (which it zeroes first). */
 int secsock_msg_decode(uint16_t type, const uint8_t *payload, size_t len, struct secsock_msg *msg);

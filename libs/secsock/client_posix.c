@@ -6,11 +6,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "secsock/auth.h"
 #include "secsock/client.h"
+#include "secsock/sha256.h"
 
 #define TIMEOUT_SECONDS 5
 
@@ -26,9 +30,88 @@ int secsock_runtime_dir(char *buf, size_t size)
     return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
+/* The same rules as server/trust.c's trust_config_dir, which stays on its
+ * own because the trust-list fuzzer links trust.c without this file. */
+int secsock_config_dir(char *buf, size_t size)
+{
+    const char *v;
+    int n;
+
+    if ((v = getenv("SECSOCK_CONFIG_DIR")) && *v) n = snprintf(buf, size, "%s", v);
+    else if ((v = getenv("XDG_CONFIG_HOME")) && *v) n = snprintf(buf, size, "%s/secsock", v);
+    else if ((v = getenv("HOME")) && *v) n = snprintf(buf, size, "%s/.config/secsock", v);
+    else return -1;
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/* Ours and not open to anybody else; the kind of file is checked by the caller. */
+static int private_to_us(const struct stat *st, const char *path, char *why, size_t why_len)
+{
+    if (st->st_uid != geteuid())
+    {
+        snprintf(why, why_len, "%s belongs to uid %u, not to this user (%u)", path, (unsigned)st->st_uid,
+                 (unsigned)geteuid());
+        return -1;
+    }
+    if (st->st_mode & 077)
+    {
+        snprintf(why, why_len, "%s is open to other users (mode %03o)", path, (unsigned)(st->st_mode & 0777));
+        return -1;
+    }
+    return 0;
+}
+
+int secsock_client_read_secret(const char *config_dir, uint8_t secret[SECSOCK_SECRET_LEN], char *why,
+                               size_t why_len)
+{
+    char path[4200], text[SECSOCK_SECRET_MAX + 1];
+    struct stat st;
+    ssize_t n;
+    int fd;
+
+    if (stat(config_dir, &st))
+    {
+        snprintf(why, why_len, "no config directory %s (%s): the service never ran", config_dir, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode))
+    {
+        snprintf(why, why_len, "%s is not a directory", config_dir);
+        return -1;
+    }
+    if (private_to_us(&st, config_dir, why, why_len)) return -1;
+    snprintf(path, sizeof(path), "%s/" SECSOCK_SECRET_FILE, config_dir);
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) < 0)
+    {
+        snprintf(why, why_len, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+    {
+        snprintf(why, why_len, "%s is not a regular file", path);
+        close(fd);
+        return -1;
+    }
+    if (private_to_us(&st, path, why, why_len))
+    {
+        close(fd);
+        return -1;
+    }
+    n = read(fd, text, sizeof(text));
+    close(fd);
+    if (n < 0 || secsock_secret_parse(text, (size_t)n, secret))
+    {
+        snprintf(why, why_len, "%s is not a valid secret file", path);
+        secsock_wipe(text, sizeof(text));
+        return -1;
+    }
+    secsock_wipe(text, sizeof(text));
+    return 0;
+}
+
 int secsock_client_read_control(const char *dir, struct secsock_control_info *info, char *why, size_t why_len)
 {
-    char path[4200], text[SECSOCK_CONTROL_MAX + 1];
+    char path[4200], text[SECSOCK_CONTROL_MAX + 2];
     ssize_t n;
     int fd;
 
@@ -38,8 +121,19 @@ int secsock_client_read_control(const char *dir, struct secsock_control_info *in
         snprintf(why, why_len, "the service does not run (no %s: %s)", path, strerror(errno));
         return -1;
     }
-    n = read(fd, text, sizeof(text));
+    n = read(fd, text, sizeof(text) - 1);
     close(fd);
+    if (n >= 0) text[n] = 0;
+    if (n > 16 && !memcmp(text, "secsock-control ", 16) &&
+        memcmp(text, SECSOCK_CONTROL_HEADER "\n", strlen(SECSOCK_CONTROL_HEADER) + 1))
+    {
+        /* Written by a secsockd of another version, which we would not
+         * understand on the wire either. */
+        snprintf(why, why_len, "%s was written by a secsockd of another version (it says \"%.*s\"; this client "
+                 "speaks control protocol %d)", path, (int)(strcspn(text, "\n") > 24 ? 24 : strcspn(text, "\n")),
+                 text, SECSOCK_PROTO_VERSION);
+        return -1;
+    }
     if (n < 0 || secsock_control_parse(text, (size_t)n, info))
     {
         snprintf(why, why_len, "%s is not a valid control file", path);
@@ -81,6 +175,12 @@ int secsock_client_call(int fd, const struct secsock_msg *req, struct secsock_ms
         snprintf(why, why_len, "the service closed the control connection");
         return -1;
     }
+    if (secsock_frame_header(buf, SECSOCK_HEADER_LEN, &type, &len) == SECSOCK_PROTO_EVERSION)
+    {
+        snprintf(why, why_len, "the service speaks control protocol version %d; this client speaks %d",
+                 secsock_frame_version(buf, SECSOCK_HEADER_LEN), SECSOCK_PROTO_VERSION);
+        return -1;
+    }
     if ((status = secsock_frame_header(buf, SECSOCK_HEADER_LEN, &type, &len)) ||
         io_all(fd, buf + SECSOCK_HEADER_LEN, len, 0) ||
         (status = secsock_msg_decode(type, buf + SECSOCK_HEADER_LEN, len, reply)))
@@ -96,18 +196,70 @@ int secsock_client_call(int fd, const struct secsock_msg *req, struct secsock_ms
     return 0;
 }
 
+int secsock_client_handshake(int fd, const uint8_t secret[SECSOCK_SECRET_LEN], struct secsock_msg *hello_ok,
+                             char *why, size_t why_len)
+{
+    uint8_t client_nonce[SECSOCK_NONCE_LEN], expected[SECSOCK_PROOF_LEN];
+    struct secsock_msg msg, reply;
+    int good;
+
+    if (getrandom(client_nonce, sizeof(client_nonce), 0) != (ssize_t)sizeof(client_nonce))
+    {
+        snprintf(why, why_len, "cannot draw a nonce: %s", strerror(errno));
+        return -1;
+    }
+    memset(&msg, 0, sizeof(msg));
+    msg.type = SECSOCK_MSG_HELLO;
+    memcpy(msg.u.hello.client_nonce, client_nonce, sizeof(client_nonce));
+    msg.u.hello.pid = (uint32_t)getpid();
+    msg.u.hello.proto_version = SECSOCK_PROTO_VERSION;
+    if (secsock_client_call(fd, &msg, &reply, why, why_len)) return -1;
+    if (reply.type != SECSOCK_MSG_CHALLENGE)
+    {
+        snprintf(why, why_len, "the service answered HELLO with %s, not CHALLENGE", secsock_msg_name(reply.type));
+        return -1;
+    }
+    secsock_auth_service_proof(secret, client_nonce, reply.u.challenge.server_nonce, expected);
+    good = secsock_equal_ct(expected, reply.u.challenge.service_proof, sizeof(expected));
+    secsock_wipe(expected, sizeof(expected));
+    if (!good)
+    {
+        snprintf(why, why_len, "the service on this port did not prove it knows the secret: not our service");
+        return -1;
+    }
+    memset(&msg, 0, sizeof(msg));
+    msg.type = SECSOCK_MSG_PROOF;
+    secsock_auth_client_proof(secret, client_nonce, reply.u.challenge.server_nonce, msg.u.proof.client_proof);
+    if (secsock_client_call(fd, &msg, hello_ok, why, why_len)) return -1;
+    if (hello_ok->type != SECSOCK_MSG_HELLO_OK)
+    {
+        snprintf(why, why_len, "the service answered PROOF with %s, not HELLO_OK", secsock_msg_name(hello_ok->type));
+        return -1;
+    }
+    return 0;
+}
+
 int secsock_client_connect(const char *dir, int *fd_out, char *why, size_t why_len)
 {
     struct secsock_control_info info;
-    struct secsock_msg hello, reply;
+    struct secsock_msg reply;
     struct sockaddr_in sin;
     struct timeval tv = { TIMEOUT_SECONDS, 0 };
-    int fd;
+    uint8_t secret[SECSOCK_SECRET_LEN];
+    char config_dir[4096];
+    int fd, ret;
 
     if (secsock_client_read_control(dir, &info, why, why_len)) return -1;
+    if (secsock_config_dir(config_dir, sizeof(config_dir)))
+    {
+        snprintf(why, why_len, "no config directory: set SECSOCK_CONFIG_DIR, XDG_CONFIG_HOME or HOME");
+        return -1;
+    }
+    if (secsock_client_read_secret(config_dir, secret, why, why_len)) return -1;
     if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
     {
         snprintf(why, why_len, "socket: %s", strerror(errno));
+        secsock_wipe(secret, sizeof(secret));
         return -1;
     }
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -119,22 +271,17 @@ int secsock_client_connect(const char *dir, int *fd_out, char *why, size_t why_l
     if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)))
     {
         snprintf(why, why_len, "the service does not answer on 127.0.0.1:%u: %s", info.port, strerror(errno));
+        secsock_wipe(secret, sizeof(secret));
         close(fd);
         return -1;
     }
-    memset(&hello, 0, sizeof(hello));
-    hello.type = SECSOCK_MSG_HELLO;
-    memcpy(hello.u.hello.secret, info.secret, sizeof(info.secret));
-    hello.u.hello.pid = (uint32_t)getpid();
-    memset(&info, 0, sizeof(info));
-    if (secsock_client_call(fd, &hello, &reply, why, why_len) || reply.type != SECSOCK_MSG_HELLO_OK)
+    ret = secsock_client_handshake(fd, secret, &reply, why, why_len);
+    secsock_wipe(secret, sizeof(secret));
+    if (ret)
     {
-        memset(&hello, 0, sizeof(hello));
-        if (reply.type != SECSOCK_MSG_ERROR) snprintf(why, why_len, "the service did not accept the handshake");
         close(fd);
         return -1;
     }
-    memset(&hello, 0, sizeof(hello));
     *fd_out = fd;
     return 0;
 }

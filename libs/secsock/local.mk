@@ -3,6 +3,8 @@ noinst_LIBRARIES += libs/secsock/libsecsock.a
 libs_secsock_libsecsock_a_SOURCES = \
 	libs/secsock/proto.c \
 	libs/secsock/runtime.c \
+	libs/secsock/sha256.c include/secsock/sha256.h \
+	libs/secsock/auth.c include/secsock/auth.h \
 	libs/secsock/settings.c \
 	libs/secsock/client_posix.c \
 	libs/secsock/tls_relay.c \

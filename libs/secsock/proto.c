@@ -175,6 +175,16 @@ int secsock_frame_header(const uint8_t *hdr, size_t len, uint16_t *type, uint32_
     return SECSOCK_PROTO_OK;
 }
 
+int secsock_frame_version(const uint8_t *hdr, size_t len)
+{
+    struct reader r = { hdr, len, 0, 0 };
+    uint32_t magic = (uint32_t)get_uint(&r, 4);
+    uint16_t version = (uint16_t)get_uint(&r, 2);
+
+    if (r.status || magic != SECSOCK_PROTO_MAGIC) return -1;
+    return version;
+}
+
 int secsock_msg_decode(uint16_t type, const uint8_t *payload, size_t len, struct secsock_msg *msg)
 {
     struct reader r = { payload, len, 0, 0 };

@@ -41,16 +41,6 @@ int secsock_control_parse(const char *text, size_t len, struct secsock_control_i
     if (len < hlen + 1 || memcmp(p, SECSOCK_CONTROL_HEADER, hlen) || p[hlen] != '\n') return -1;
     p += hlen + 1;
     if (parse_uint_line(&p, end, "port", 65535, &port) || !port) return -1;
-    if ((size_t)(end - p) < 7 + 2 * SECSOCK_SECRET_LEN + 1 || memcmp(p, "secret ", 7)) return -1;
-    p += 7;
-    for (int i = 0; i < SECSOCK_SECRET_LEN; i++)
-    {
-        int hi = hexval(p[2 * i]), lo = hexval(p[2 * i + 1]);
-        if (hi < 0 || lo < 0) return -1;
-        out->secret[i] = (uint8_t)(hi << 4 | lo);
-    }
-    p += 2 * SECSOCK_SECRET_LEN;
-    if (*p++ != '\n') return -1;
     if (parse_uint_line(&p, end, "pid", 0x7fffffff, &pid) || !pid) return -1;
     if (p != end) return -1;
     out->port = (uint16_t)port;
@@ -60,17 +50,42 @@ int secsock_control_parse(const char *text, size_t len, struct secsock_control_i
 
 int secsock_control_format(const struct secsock_control_info *info, char *buf, size_t cap)
 {
-    char hex[2 * SECSOCK_SECRET_LEN + 1];
-    int n;
+    int n = snprintf(buf, cap, "%s\nport %u\npid %u\n", SECSOCK_CONTROL_HEADER, (unsigned)info->port,
+                     (unsigned)info->pid);
 
-    for (int i = 0; i < SECSOCK_SECRET_LEN; i++)
-    {
-        hex[2 * i] = "0123456789abcdef"[info->secret[i] >> 4];
-        hex[2 * i + 1] = "0123456789abcdef"[info->secret[i] & 15];
-    }
-    hex[2 * SECSOCK_SECRET_LEN] = 0;
-    n = snprintf(buf, cap, "%s\nport %u\nsecret %s\npid %u\n", SECSOCK_CONTROL_HEADER,
-                 (unsigned)info->port, hex, (unsigned)info->pid);
     if (n < 0 || (size_t)n >= cap) return -1;
     return n;
+}
+
+int secsock_secret_parse(const char *text, size_t len, uint8_t secret[SECSOCK_SECRET_LEN])
+{
+    size_t hlen = strlen(SECSOCK_SECRET_HEADER);
+    const char *p = text + hlen + 1;
+
+    if (len != hlen + 1 + 2 * SECSOCK_SECRET_LEN + 1) return -1;
+    if (memcmp(text, SECSOCK_SECRET_HEADER, hlen) || text[hlen] != '\n' || text[len - 1] != '\n') return -1;
+    for (int i = 0; i < SECSOCK_SECRET_LEN; i++)
+    {
+        int hi = hexval(p[2 * i]), lo = hexval(p[2 * i + 1]);
+        if (hi < 0 || lo < 0) return -1;
+        secret[i] = (uint8_t)(hi << 4 | lo);
+    }
+    return 0;
+}
+
+int secsock_secret_format(const uint8_t secret[SECSOCK_SECRET_LEN], char *buf, size_t cap)
+{
+    size_t hlen = strlen(SECSOCK_SECRET_HEADER), len = hlen + 1 + 2 * SECSOCK_SECRET_LEN + 1;
+
+    if (cap < len + 1) return -1;
+    memcpy(buf, SECSOCK_SECRET_HEADER, hlen);
+    buf[hlen] = '\n';
+    for (int i = 0; i < SECSOCK_SECRET_LEN; i++)
+    {
+        buf[hlen + 1 + 2 * i] = "0123456789abcdef"[secret[i] >> 4];
+        buf[hlen + 2 + 2 * i] = "0123456789abcdef"[secret[i] & 15];
+    }
+    buf[len - 1] = '\n';
+    buf[len] = 0;
+    return (int)len;
 }

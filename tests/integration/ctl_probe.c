@@ -1,9 +1,14 @@
 /* Talks to a secsockd's control port the way a program (or an intruder)
  * would, for tests/integration/other-user.sh.
  *   ctl_probe PORT garbage               sends bytes that are no frame
- *   ctl_probe PORT hello SECRETHEX       HELLO with that secret (64 hex digits)
+ *   ctl_probe PORT hello SECRETHEX       the client's handshake with that secret
+ *                                        (64 hex digits): stops unless the
+ *                                        service proves it, as every client does
+ *   ctl_probe PORT proof SECRETHEX       HELLO, then a PROOF made with that
+ *                                        secret whatever the service proved
+ *                                        (a client that would guess)
  *   ctl_probe PORT connect SECRETHEX PEERPORT SECONDS
- *       HELLO, then a GUARANTEE_ENCRYPTION CONNECT to 127.0.0.1:PEERPORT;
+ *       the handshake, then a GUARANTEE_ENCRYPTION CONNECT to 127.0.0.1:PEERPORT;
  *       prints "relay PORT" once the service names its relay port, then
  *       keeps the control connection open for SECONDS.
  * Prints what the service answered.  Exit status: 0 admitted (and for
@@ -16,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
+#include "secsock/auth.h"
 #include "secsock/client.h"
 #include "secsock/proto.h"
 
@@ -45,6 +51,7 @@ static int parse_secret(const char *hex, uint8_t *secret)
 int main(int argc, char **argv)
 {
     struct secsock_msg req, reply;
+    uint8_t secret[SECSOCK_SECRET_LEN];
     char why[512];
     int fd;
 
@@ -65,14 +72,39 @@ int main(int argc, char **argv)
                recv(fd, buf, sizeof(buf), 0) <= 0 ? "closed" : "kept the connection");
         return 1;
     }
-    if (argc < 4) return 2;
-    memset(&req, 0, sizeof(req));
-    req.type = SECSOCK_MSG_HELLO;
-    req.u.hello.pid = (uint32_t)getpid();
-    if (parse_secret(argv[3], req.u.hello.secret)) return 2;
-    if (secsock_client_call(fd, &req, &reply, why, sizeof(why)) || reply.type != SECSOCK_MSG_HELLO_OK)
+    if (argc < 4 || parse_secret(argv[3], secret)) return 2;
+    if (!strcmp(argv[2], "proof"))
     {
-        printf("HELLO rejected: %s\n", why);
+        uint8_t nonce[SECSOCK_NONCE_LEN], expected[SECSOCK_PROOF_LEN];
+
+        memset(&req, 0, sizeof(req));
+        req.type = SECSOCK_MSG_HELLO;
+        memset(nonce, 0x5c, sizeof(nonce));
+        memcpy(req.u.hello.client_nonce, nonce, sizeof(nonce));
+        req.u.hello.pid = (uint32_t)getpid();
+        req.u.hello.proto_version = SECSOCK_PROTO_VERSION;
+        if (secsock_client_call(fd, &req, &reply, why, sizeof(why)) || reply.type != SECSOCK_MSG_CHALLENGE)
+        {
+            printf("HELLO rejected: %s\n", why);
+            return 1;
+        }
+        secsock_auth_service_proof(secret, nonce, reply.u.challenge.server_nonce, expected);
+        printf("the service's proof %s this secret\n",
+               memcmp(expected, reply.u.challenge.service_proof, sizeof(expected)) ? "does not match" : "matches");
+        memset(&req, 0, sizeof(req));
+        req.type = SECSOCK_MSG_PROOF;
+        secsock_auth_client_proof(secret, nonce, reply.u.challenge.server_nonce, req.u.proof.client_proof);
+        if (secsock_client_call(fd, &req, &reply, why, sizeof(why)) || reply.type != SECSOCK_MSG_HELLO_OK)
+        {
+            printf("PROOF rejected: %s\n", why);
+            return 1;
+        }
+        printf("PROOF admitted (service pid %u)\n", reply.u.hello_ok.service_pid);
+        return 0;
+    }
+    if (secsock_client_handshake(fd, secret, &reply, why, sizeof(why)))
+    {
+        printf("handshake failed: %s\n", why);
         return 1;
     }
     printf("HELLO admitted (service pid %u)\n", reply.u.hello_ok.service_pid);

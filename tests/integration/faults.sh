@@ -109,6 +109,10 @@ echo "$out" | grep -q "completed=1 errors=0"; check "the service still secures a
 if [ "$(id -u)" -eq 0 ] && mkdir -p "$work/full" && mount -t tmpfs -o size=64k tmpfs "$work/full" 2>/dev/null; then
   mounted="$work/full"
   mkdir -p "$work/full/config"; chmod 700 "$work/full/config"
+  # The control channel's secret is there already (without it the service
+  # refuses to run at all); the disk fills before the identity is written.
+  (umask 077; printf 'secsock-secret 1\n%s\n' "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+    >"$work/full/config/control-secret")
   dd if=/dev/zero of="$work/full/fill" bs=1k count=200 2>/dev/null  # fills the 64 KiB
   (export SECSOCK_CONFIG_DIR="$work/full/config" SECSOCK_RUNTIME_DIR="$work/run-full"
    "$secsockctl" start >"$work/full.start" 2>&1; echo "exit $?" >>"$work/full.start"
@@ -127,6 +131,7 @@ if [ "$(id -u)" -eq 0 ] && mkdir -p "$work/full" && mount -t tmpfs -o size=64k t
     [ -e "$f" ] || continue
     case "$f" in *.key) certtool --key-info --infile "$f" >/dev/null 2>&1 || ok=1 ;;
                  *.crt) certtool --certificate-info --infile "$f" >/dev/null 2>&1 || ok=1 ;;
+                 */control-secret) ;;
                  *) ok=1 ;; esac
   done
   check "no half-written key or temporary file is left behind (left: ${left:-nothing})" $ok

@@ -47,3 +47,14 @@ $(ATTACK_WIN): $(top_srcdir)/tests/integration/attack_win.c $(top_srcdir)/includ
 		-DNTDDI_VERSION=0x06010000 -I$(top_srcdir)/include -o $@ $< -lfwpuclnt -lws2_32 -lmswsock
 TESTS += tests/integration/adversarial.sh
 EXTRA_DIST += tests/integration/adversarial.sh
+# Another user impersonating the service (issue 9): a fake service on the
+# freed control port, a runtime directory of another user.
+ATTACK_CLIENT = tests/integration/attack_client.exe
+check_DATA += $(ATTACK_CLIENT)
+CLEANFILES += $(ATTACK_CLIENT)
+EXTRA_DIST += tests/integration/attack_client.c tests/integration/fake_service.py tests/integration/attack-control.sh
+$(ATTACK_CLIENT): $(top_srcdir)/tests/integration/attack_client.c $(top_srcdir)/include/secsock/securesock.h
+	@$(MKDIR_P) $(@D)
+	$(AM_V_CC)$(MINGW64_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_WIN32_WINNT=0x0601 \
+		-DNTDDI_VERSION=0x06010000 -I$(top_srcdir)/include -o $@ $< -lfwpuclnt -lws2_32
+TESTS += tests/integration/attack-control.sh

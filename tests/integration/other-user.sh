@@ -1,10 +1,12 @@
 #!/bin/bash
 # Another local user against this user's service (run as root; a throwaway
 # system user plays the other user, removed at the end):
-#   - cannot read the control file (port, secret), the identity key, the
-#     trust list nor the service log;
+#   - cannot read the control file (port), the control channel's secret
+#     (config directory), the identity key, the trust list nor the service log;
 #   - the control port turns it away (garbage, a guessed secret, and even
 #     the real secret: the service checks the connecting socket's uid);
+#   - the owner's own handshake with a wrong secret fails both ways (the
+#     service's proof does not match; a PROOF made with it is refused);
 #   - cannot take over an active TLS relay's loopback port;
 #   - the service log names each rejection, and the service still serves
 #     its own user afterwards.
@@ -29,12 +31,20 @@ chmod 711 "$work"
 "$secsockctl" start >/dev/null || { echo "FAILED: start"; exit 1; }
 log="$SECSOCK_RUNTIME_DIR/secsockd.log"
 port=$(sed -n 's/^port //p' "$SECSOCK_RUNTIME_DIR/control")
-secret=$(sed -n 's/^secret //p' "$SECSOCK_RUNTIME_DIR/control")
-[ -n "$port" ] && [ ${#secret} -eq 64 ]; check "the control file names a port ($port) and a 32-byte secret" $?
-"$probe" "$port" hello "$secret" >/dev/null; check "the service admits its own user with the secret" $?
+secret=$(sed -n 2p "$SECSOCK_CONFIG_DIR/control-secret")
+[ -n "$port" ] && [ ${#secret} -eq 64 ]; check "the control file names a port ($port), the config directory holds a 32-byte secret" $?
+grep -q "$secret" "$SECSOCK_RUNTIME_DIR/control"; [ $? -ne 0 ]; check "the control file does not hold the secret" $?
+"$probe" "$port" hello "$secret" >/dev/null; check "the service proves the secret to its own user and admits it" $?
+guess=$(printf '%064d' 0)
+out=$("$probe" "$port" hello "$guess"); st=$?; echo "  owner, guessed secret: $out"
+[ $st -eq 1 ] && echo "$out" | grep -q "did not prove"; check "a client with a wrong secret stops: the service's proof does not match it" $?
+out=$("$probe" "$port" proof "$guess"); st=$?; echo "  owner, PROOF with a guessed secret: $out"
+[ $st -eq 1 ]; check "a PROOF made with a wrong secret is rejected" $?
+sleep 0.3
+grep -q "rejected: wrong proof of the secret" "$log"; check "the service log says \"wrong proof of the secret\"" $?
 
 # Files.
-for f in "$SECSOCK_RUNTIME_DIR/control" "$SECSOCK_CONFIG_DIR/identity.key" "$log"; do
+for f in "$SECSOCK_RUNTIME_DIR/control" "$SECSOCK_CONFIG_DIR/control-secret" "$SECSOCK_CONFIG_DIR/identity.key" "$log"; do
   [ -e "$f" ] || { check "$f exists" 1; continue; }
   err=$(as_other cat "$f" 2>&1 >/dev/null); st=$?
   [ $st -ne 0 ] && echo "$err" | grep -q "Permission denied"
@@ -44,16 +54,17 @@ as_other ls "$SECSOCK_RUNTIME_DIR" >/dev/null 2>&1; [ $? -ne 0 ]; check "the oth
 as_other ls "$SECSOCK_CONFIG_DIR" >/dev/null 2>&1; [ $? -ne 0 ]; check "the other user cannot list the config directory" $?
 as_other touch "$SECSOCK_CONFIG_DIR/peers" 2>/dev/null; [ $? -ne 0 ]; check "the other user cannot write the trust list" $?
 key_mode=$(stat -c %a "$SECSOCK_CONFIG_DIR/identity.key"); ctl_mode=$(stat -c %a "$SECSOCK_RUNTIME_DIR/control")
-[ "$key_mode" = 600 ] && [ "$ctl_mode" = 600 ]; check "identity.key and control are 0600 (they are $key_mode, $ctl_mode)" $?
+sec_mode=$(stat -c %a "$SECSOCK_CONFIG_DIR/control-secret")
+[ "$key_mode" = 600 ] && [ "$ctl_mode" = 600 ] && [ "$sec_mode" = 600 ]
+check "identity.key, control and control-secret are 0600 (they are $key_mode, $ctl_mode, $sec_mode)" $?
 
 # The control port.
 before=$(grep -c "rejected: connection from uid $ouid" "$log")
 out=$(as_other "$probe" "$port" garbage); echo "  other user, garbage: $out"
-guess=$(printf '%064d' 0)
-out=$(as_other "$probe" "$port" hello "$guess"); st=$?; echo "  other user, guessed secret: $out"
-[ $st -eq 1 ]; check "a HELLO with a guessed secret from the other user is rejected" $?
-out=$(as_other "$probe" "$port" hello "$secret"); st=$?; echo "  other user, the real secret: $out"
-[ $st -eq 1 ]; check "a HELLO with the real secret from the other user is rejected" $?
+out=$(as_other "$probe" "$port" proof "$guess"); st=$?; echo "  other user, guessed secret: $out"
+[ $st -eq 1 ]; check "a handshake with a guessed secret from the other user is rejected" $?
+out=$(as_other "$probe" "$port" proof "$secret"); st=$?; echo "  other user, the real secret: $out"
+[ $st -eq 1 ]; check "a handshake with the real secret from the other user is rejected" $?
 sleep 0.5
 after=$(grep -c "rejected: connection from uid $ouid" "$log")
 [ $((after - before)) -ge 3 ]; check "the service log names the three rejections by uid $ouid ($((after - before)) lines)" $?
@@ -91,4 +102,19 @@ grep "rejected" "$log" | sed 's/^/  log: /'
 
 # The service lives on for its own user.
 "$probe" "$port" hello "$secret" >/dev/null; check "the service still admits its own user" $?
+# A config directory or secret another user could read: the service refuses to run.
+"$secsockctl" stop >/dev/null 2>&1
+chmod 644 "$SECSOCK_CONFIG_DIR/control-secret"
+out=$("$top_builddir/server/secsockd" --daemon 2>&1); st=$?; echo "  secret file 0644: $out"
+[ $st -ne 0 ] && echo "$out" | grep -q "control-secret is open to other users"
+check "secsockd refuses a secret file open to others" $?
+chmod 600 "$SECSOCK_CONFIG_DIR/control-secret"; chown "$ouid" "$SECSOCK_CONFIG_DIR/control-secret"
+out=$("$top_builddir/server/secsockd" --daemon 2>&1); st=$?; echo "  secret file of uid $ouid: $out"
+[ $st -ne 0 ] && echo "$out" | grep -q "control-secret belongs to uid $ouid"
+check "secsockd refuses a secret file of another user" $?
+chown "$(id -u)" "$SECSOCK_CONFIG_DIR/control-secret"; chmod 755 "$SECSOCK_CONFIG_DIR"
+out=$("$top_builddir/server/secsockd" --daemon 2>&1); st=$?; echo "  config directory 0755: $out"
+[ $st -ne 0 ] && echo "$out" | grep -q "is open to other users"
+check "secsockd refuses a config directory open to others" $?
+chmod 700 "$SECSOCK_CONFIG_DIR"
 finish other-user

@@ -11,6 +11,7 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/test_vici.c \
 	tests/unit/test_vici_client.c \
 	tests/unit/test_xfrm.c \
+	tests/unit/test_sha256.c \
 	server/policy.c server/peer_uid.c server/sock_diag.c server/trust.c \
 	programs/secsockctl/prefix.c
 tests_unit_unit_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(GNUTLS_CFLAGS)

@@ -27,13 +27,12 @@ START_TEST(control_file)
     memset(&info, 0, sizeof(info));
     info.port = 40000;
     info.pid = 1234;
-    for (int i = 0; i < SECSOCK_SECRET_LEN; i++) info.secret[i] = (uint8_t)(i * 7);
     n = secsock_control_format(&info, text, sizeof(text));
     ck_assert_int_gt(n, 0);
+    ck_assert_str_eq(text, "secsock-control 2\nport 40000\npid 1234\n");
     ck_assert_int_eq(secsock_control_parse(text, (size_t)n, &back), 0);
     ck_assert_int_eq(back.port, 40000);
     ck_assert_int_eq(back.pid, 1234);
-    ck_assert_mem_eq(back.secret, info.secret, SECSOCK_SECRET_LEN);
     ck_assert_int_eq(secsock_control_format(&info, bad, 20), -1);
     /* Every truncation is refused. */
     for (int cut = 0; cut < n; cut++) ck_assert_int_eq(secsock_control_parse(text, (size_t)cut, &back), -1);
@@ -42,18 +41,48 @@ START_TEST(control_file)
     bad[0] = 'S';
     ck_assert_int_eq(secsock_control_parse(bad, (size_t)n, &back), -1);
     memcpy(bad, text, (size_t)n + 1);
-    strcpy(strstr(bad, "port ") + 5, "0\nsecret");  /* port 0, and the rest cut */
+    strcpy(strstr(bad, "port ") + 5, "0\npid 1234\n");  /* port 0 */
     ck_assert_int_eq(secsock_control_parse(bad, strlen(bad), &back), -1);
-    ck_assert_int_eq(secsock_control_parse("secsock-control 1\nport 70000\n", 29, &back), -1);
+    ck_assert_int_eq(secsock_control_parse("secsock-control 2\nport 70000\npid 1\n", 36, &back), -1);
     memcpy(bad, text, (size_t)n + 1);
-    *strstr(bad, "secret ") = 'S';
-    ck_assert_int_eq(secsock_control_parse(bad, (size_t)n, &back), -1);
-    memcpy(bad, text, (size_t)n + 1);
-    strstr(bad, "secret ")[7] = 'G';
+    *strstr(bad, "pid ") = 'P';
     ck_assert_int_eq(secsock_control_parse(bad, (size_t)n, &back), -1);
     memcpy(bad, text, (size_t)n + 1);
     bad[n] = 'x';
     ck_assert_int_eq(secsock_control_parse(bad, (size_t)n + 1, &back), -1);
+    /* A version 1 control file (with its secret line) is not ours any more. */
+    strcpy(bad, "secsock-control 1\nport 40000\nsecret 0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f\n"
+                "pid 1234\n");
+    ck_assert_int_eq(secsock_control_parse(bad, strlen(bad), &back), -1);
+}
+END_TEST
+
+START_TEST(secret_file)
+{
+    uint8_t secret[SECSOCK_SECRET_LEN], back[SECSOCK_SECRET_LEN];
+    char text[SECSOCK_SECRET_MAX], bad[SECSOCK_SECRET_MAX];
+    int n;
+
+    for (int i = 0; i < SECSOCK_SECRET_LEN; i++) secret[i] = (uint8_t)(i * 7 + 1);
+    n = secsock_secret_format(secret, text, sizeof(text));
+    ck_assert_int_eq(n, 17 + 65);
+    ck_assert_int_eq(strncmp(text, "secsock-secret 1\n01080f", 23), 0);
+    ck_assert_int_eq(secsock_secret_parse(text, (size_t)n, back), 0);
+    ck_assert_mem_eq(back, secret, SECSOCK_SECRET_LEN);
+    ck_assert_int_eq(secsock_secret_format(secret, bad, (size_t)n), -1);
+    for (int cut = 0; cut < n; cut++) ck_assert_int_eq(secsock_secret_parse(text, (size_t)cut, back), -1);
+    for (int i = 0; i < n; i++)
+    {
+        memcpy(bad, text, (size_t)n);
+        bad[i] = 'G';  /* neither a hex digit nor the header's, nor a newline */
+        ck_assert_int_eq(secsock_secret_parse(bad, (size_t)n, back), -1);
+    }
+    memcpy(bad, text, (size_t)n);
+    bad[n] = '\n';
+    ck_assert_int_eq(secsock_secret_parse(bad, (size_t)n + 1, back), -1);
+    memcpy(bad, text, (size_t)n);
+    bad[17] = 'A';  /* upper case is not the format */
+    ck_assert_int_eq(secsock_secret_parse(bad, (size_t)n, back), -1);
 }
 END_TEST
 
@@ -325,6 +354,7 @@ Suite *runtime_suite(void)
     Suite *s = suite_create("runtime");
     TCase *tc = tcase_create("control file");
     tcase_add_test(tc, control_file);
+    tcase_add_test(tc, secret_file);
     tcase_add_test(tc, trust_list);
     suite_add_tcase(s, tc);
     return s;

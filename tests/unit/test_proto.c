@@ -26,6 +26,7 @@ START_TEST(roundtrip_every_message)
         SECSOCK_MSG_HELLO, SECSOCK_MSG_HELLO_OK, SECSOCK_MSG_ERROR, SECSOCK_MSG_CONNECT,
         SECSOCK_MSG_CONNECT_VERDICT, SECSOCK_MSG_BIND, SECSOCK_MSG_BIND_VERDICT, SECSOCK_MSG_LISTEN,
         SECSOCK_MSG_LISTEN_VERDICT, SECSOCK_MSG_STATUS, SECSOCK_MSG_STATUS_REPLY, SECSOCK_MSG_ANNOUNCE,
+        SECSOCK_MSG_CHALLENGE, SECSOCK_MSG_PROOF,
     };
     uint8_t buf[SECSOCK_HEADER_LEN + SECSOCK_MAX_PAYLOAD];
 
@@ -41,8 +42,16 @@ START_TEST(roundtrip_every_message)
         switch (m.type)
         {
         case SECSOCK_MSG_HELLO:
-            memset(m.u.hello.secret, 0xa5, sizeof(m.u.hello.secret));
+            memset(m.u.hello.client_nonce, 0xa5, sizeof(m.u.hello.client_nonce));
             m.u.hello.pid = 0x12345678;
+            m.u.hello.proto_version = SECSOCK_PROTO_VERSION;
+            break;
+        case SECSOCK_MSG_CHALLENGE:
+            for (int j = 0; j < SECSOCK_NONCE_LEN; j++) m.u.challenge.server_nonce[j] = (uint8_t)j;
+            memset(m.u.challenge.service_proof, 0x5a, sizeof(m.u.challenge.service_proof));
+            break;
+        case SECSOCK_MSG_PROOF:
+            for (int j = 0; j < SECSOCK_PROOF_LEN; j++) m.u.proof.client_proof[j] = (uint8_t)(255 - j);
             break;
         case SECSOCK_MSG_ERROR:
             m.u.error.wsa_error = 10061;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "secsock/auth.h"
 #include "secsock/client.h"
 #include "secsock/settings.h"
 #include "secsock/wsaerr.h"
@@ -65,6 +66,14 @@ static int connect_raw(void)
     return fd;
 }
 
+static void read_secret(uint8_t *secret)
+{
+    char path[300], why[512];
+
+    snprintf(path, sizeof(path), "%s/config", dir);
+    ck_assert_msg(!secsock_client_read_secret(path, secret, why, sizeof(why)), "%s", why);
+}
+
 static int call(const struct secsock_msg *req, struct secsock_msg *reply)
 {
     char why[512];
@@ -111,21 +120,14 @@ START_TEST(wrong_secret_and_garbage)
     char why[256], buf[64];
     int fd;
 
-    /* A HELLO with the wrong secret gets an error and the door. */
+    /* A request before HELLO. */
     fd = connect_raw();
     memset(&req, 0, sizeof(req));
-    req.type = SECSOCK_MSG_HELLO;
+    req.type = SECSOCK_MSG_STATUS;
     ck_assert_int_eq(secsock_client_call(fd, &req, &reply, why, sizeof(why)), -1);
     ck_assert_int_eq(reply.type, SECSOCK_MSG_ERROR);
     ck_assert_int_eq(reply.u.error.wsa_error, SECSOCK_WSAEACCES);
     ck_assert_int_le(recv(fd, buf, sizeof(buf), 0), 0);
-    close(fd);
-
-    /* A request before HELLO. */
-    fd = connect_raw();
-    req.type = SECSOCK_MSG_STATUS;
-    ck_assert_int_eq(secsock_client_call(fd, &req, &reply, why, sizeof(why)), -1);
-    ck_assert_int_eq(reply.type, SECSOCK_MSG_ERROR);
     close(fd);
 
     /* Garbage. */
@@ -258,16 +260,18 @@ END_TEST
 START_TEST(other_user_rejected)
 {
     struct secsock_control_info info;
+    uint8_t secret[SECSOCK_SECRET_LEN];
     char why[256];
     pid_t pid;
     int status;
 
     ck_assert_int_eq(secsock_client_read_control(dir, &info, why, sizeof(why)), 0);
+    read_secret(secret);
     pid = fork();
     ck_assert_int_ge(pid, 0);
     if (!pid)
     {
-        struct secsock_msg hello, reply;
+        struct secsock_msg reply;
         struct sockaddr_in sin;
         struct timeval tv = { 5, 0 };
         int fd;
@@ -280,14 +284,374 @@ START_TEST(other_user_rejected)
         sin.sin_port = htons(info.port);
         sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         if (connect(fd, (struct sockaddr *)&sin, sizeof(sin))) _exit(3);
-        memset(&hello, 0, sizeof(hello));
-        hello.type = SECSOCK_MSG_HELLO;
-        memcpy(hello.u.hello.secret, info.secret, sizeof(info.secret));
         /* Admitted: exit 0 (a failure of the test); turned away: exit 1. */
-        _exit(secsock_client_call(fd, &hello, &reply, why, sizeof(why)) ? 1 : 0);
+        _exit(secsock_client_handshake(fd, secret, &reply, why, sizeof(why)) ? 1 : 0);
     }
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1, "another uid was admitted (status %d)", status);
+}
+END_TEST
+
+/* ---- the handshake (secsock/auth.h), frame by frame ------------------- */
+
+static void send_frame(int fd, const struct secsock_msg *msg)
+{
+    uint8_t buf[SECSOCK_HEADER_LEN + SECSOCK_MAX_PAYLOAD];
+    int n = secsock_msg_encode(msg, buf, sizeof(buf));
+
+    ck_assert_int_gt(n, 0);
+    ck_assert_int_eq(send(fd, buf, (size_t)n, MSG_NOSIGNAL), n);
+}
+
+/* Reads one frame; returns its decoding status, or 1 when the service
+ * closed the connection before a whole frame. */
+static int recv_frame(int fd, struct secsock_msg *msg)
+{
+    uint8_t buf[SECSOCK_HEADER_LEN + SECSOCK_MAX_PAYLOAD];
+    size_t got = 0, want = SECSOCK_HEADER_LEN;
+    uint16_t type;
+    uint32_t len = 0;
+    int status;
+
+    while (got < want)
+    {
+        ssize_t n = recv(fd, buf + got, want - got, 0);
+        if (n <= 0) return 1;
+        got += (size_t)n;
+        if (got == SECSOCK_HEADER_LEN && want == SECSOCK_HEADER_LEN)
+        {
+            if ((status = secsock_frame_header(buf, got, &type, &len))) return status;
+            want += len;
+        }
+    }
+    return secsock_msg_decode(type, buf + SECSOCK_HEADER_LEN, len, msg);
+}
+
+static int closed_by_peer(int fd)
+{
+    char c;
+    return recv(fd, &c, 1, 0) <= 0;
+}
+
+static struct secsock_msg hello_msg(const uint8_t *nonce)
+{
+    struct secsock_msg m;
+
+    memset(&m, 0, sizeof(m));
+    m.type = SECSOCK_MSG_HELLO;
+    memcpy(m.u.hello.client_nonce, nonce, SECSOCK_NONCE_LEN);
+    m.u.hello.pid = (uint32_t)getpid();
+    m.u.hello.proto_version = SECSOCK_PROTO_VERSION;
+    return m;
+}
+
+static int log_has(const char *text)
+{
+    char path[300], buf[1 << 16];
+    size_t n;
+    FILE *f;
+
+    usleep(200000);  /* the service writes its line after it replied */
+    snprintf(path, sizeof(path), "%s/secsockd.log", dir);
+    if (!(f = fopen(path, "r"))) return 0;
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    return strstr(buf, text) != NULL;
+}
+
+START_TEST(handshake_good)
+{
+    uint8_t secret[SECSOCK_SECRET_LEN], cn[SECSOCK_NONCE_LEN], expected[SECSOCK_PROOF_LEN];
+    struct secsock_msg m, reply;
+    char why[256];
+    int fd;
+
+    read_secret(secret);
+    /* By hand: the service proves itself over our nonce and its own. */
+    memset(cn, 0x42, sizeof(cn));
+    fd = connect_raw();
+    m = hello_msg(cn);
+    send_frame(fd, &m);
+    ck_assert_int_eq(recv_frame(fd, &reply), 0);
+    ck_assert_int_eq(reply.type, SECSOCK_MSG_CHALLENGE);
+    secsock_auth_service_proof(secret, cn, reply.u.challenge.server_nonce, expected);
+    ck_assert_mem_eq(expected, reply.u.challenge.service_proof, sizeof(expected));
+    memset(&m, 0, sizeof(m));
+    m.type = SECSOCK_MSG_PROOF;
+    secsock_auth_client_proof(secret, cn, reply.u.challenge.server_nonce, m.u.proof.client_proof);
+    send_frame(fd, &m);
+    ck_assert_int_eq(recv_frame(fd, &reply), 0);
+    ck_assert_int_eq(reply.type, SECSOCK_MSG_HELLO_OK);
+    ck_assert_int_eq(reply.u.hello_ok.backends, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS);
+    memset(&m, 0, sizeof(m));
+    m.type = SECSOCK_MSG_STATUS;
+    send_frame(fd, &m);
+    ck_assert_int_eq(recv_frame(fd, &reply), 0);
+    ck_assert_int_eq(reply.type, SECSOCK_MSG_STATUS_REPLY);
+    close(fd);
+    /* And through the library, as secsockctl does. */
+    fd = connect_raw();
+    ck_assert_int_eq(secsock_client_handshake(fd, secret, &reply, why, sizeof(why)), 0);
+    ck_assert_int_eq(reply.type, SECSOCK_MSG_HELLO_OK);
+    close(fd);
+}
+END_TEST
+
+START_TEST(handshake_wrong_secret)
+{
+    uint8_t secret[SECSOCK_SECRET_LEN], wrong[SECSOCK_SECRET_LEN], cn[SECSOCK_NONCE_LEN];
+    struct secsock_msg m, reply;
+    char why[256];
+    int fd;
+
+    read_secret(secret);
+    memcpy(wrong, secret, sizeof(wrong));
+    wrong[31] ^= 1;
+    /* The client's secret is not the service's: the service's proof does
+     * not match, and the client stops before PROOF (seen from the client,
+     * this is also a service with the wrong secret). */
+    fd = connect_raw();
+    ck_assert_int_eq(secsock_client_handshake(fd, wrong, &reply, why, sizeof(why)), -1);
+    ck_assert_ptr_nonnull(strstr(why, "did not prove"));
+    close(fd);
+    /* A client that sends a PROOF made with the wrong secret anyway. */
+    memset(cn, 7, sizeof(cn));
+    fd = connect_raw();
+    m = hello_msg(cn);
+    send_frame(fd, &m);
+    ck_assert_int_eq(recv_frame(fd, &reply), 0);
+    ck_assert_int_eq(reply.type, SECSOCK_MSG_CHALLENGE);
+    memset(&m, 0, sizeof(m));
+    m.type = SECSOCK_MSG_PROOF;
+    secsock_auth_client_proof(wrong, cn, reply.u.challenge.server_nonce, m.u.proof.client_proof);
+    send_frame(fd, &m);
+    ck_assert_int_eq(recv_frame(fd, &reply), 0);
+    ck_assert_int_eq(reply.type, SECSOCK_MSG_ERROR);
+    ck_assert_int_eq(reply.u.error.wsa_error, SECSOCK_WSAEACCES);
+    ck_assert(closed_by_peer(fd));
+    close(fd);
+    ck_assert(log_has("rejected: wrong proof of the secret"));
+    /* The service's proof as the client's (a reflection): refused too. */
+    fd = connect_raw();
+    m = hello_msg(cn);
+    send_frame(fd, &m);
+    ck_assert_int_eq(recv_frame(fd, &reply), 0);
+    memset(&m, 0, sizeof(m));
+    m.type = SECSOCK_MSG_PROOF;
+    memcpy(m.u.proof.client_proof, reply.u.challenge.service_proof, SECSOCK_PROOF_LEN);
+    send_frame(fd, &m);
+    ck_assert_int_eq(recv_frame(fd, &reply), 0);
+    ck_assert_int_eq(reply.type, SECSOCK_MSG_ERROR);
+    close(fd);
+}
+END_TEST
+
+START_TEST(handshake_replayed_proof)
+{
+    uint8_t secret[SECSOCK_SECRET_LEN], cn[SECSOCK_NONCE_LEN], first_nonce[SECSOCK_NONCE_LEN];
+    struct secsock_msg m, reply, recorded;
+    int fd;
+
+    read_secret(secret);
+    memset(cn, 0x99, sizeof(cn));
+    /* An earlier connection, recorded. */
+    fd = connect_raw();
+    m = hello_msg(cn);
+    send_frame(fd, &m);
+    ck_assert_int_eq(recv_frame(fd, &reply), 0);
+    memcpy(first_nonce, reply.u.challenge.server_nonce, sizeof(first_nonce));
+    memset(&recorded, 0, sizeof(recorded));
+    recorded.type = SECSOCK_MSG_PROOF;
+    secsock_auth_client_proof(secret, cn, first_nonce, recorded.u.proof.client_proof);
+    send_frame(fd, &recorded);
+    ck_assert_int_eq(recv_frame(fd, &reply), 0);
+    ck_assert_int_eq(reply.type, SECSOCK_MSG_HELLO_OK);
+    close(fd);
+    /* The same HELLO and the recorded PROOF on a new connection: the
+     * service's nonce is new, so the PROOF is worthless. */
+    fd = connect_raw();
+    m = hello_msg(cn);
+    send_frame(fd, &m);
+    ck_assert_int_eq(recv_frame(fd, &reply), 0);
+    ck_assert_int_eq(reply.type, SECSOCK_MSG_CHALLENGE);
+    ck_assert(memcmp(first_nonce, reply.u.challenge.server_nonce, sizeof(first_nonce)));
+    send_frame(fd, &recorded);
+    ck_assert_int_eq(recv_frame(fd, &reply), 0);
+    ck_assert_int_eq(reply.type, SECSOCK_MSG_ERROR);
+    ck_assert_int_eq(reply.u.error.wsa_error, SECSOCK_WSAEACCES);
+    ck_assert(closed_by_peer(fd));
+    close(fd);
+    /* A PROOF sent twice on one connection: the second is not taken as a
+     * request. */
+    fd = connect_raw();
+    m = hello_msg(cn);
+    send_frame(fd, &m);
+    ck_assert_int_eq(recv_frame(fd, &reply), 0);
+    memset(&m, 0, sizeof(m));
+    m.type = SECSOCK_MSG_PROOF;
+    secsock_auth_client_proof(secret, cn, reply.u.challenge.server_nonce, m.u.proof.client_proof);
+    send_frame(fd, &m);
+    ck_assert_int_eq(recv_frame(fd, &reply), 0);
+    ck_assert_int_eq(reply.type, SECSOCK_MSG_HELLO_OK);
+    send_frame(fd, &m);
+    ck_assert_int_eq(recv_frame(fd, &reply), 0);
+    ck_assert_int_eq(reply.type, SECSOCK_MSG_ERROR);
+    close(fd);
+}
+END_TEST
+
+START_TEST(handshake_bad_frames)
+{
+    uint8_t cn[SECSOCK_NONCE_LEN], buf[SECSOCK_HEADER_LEN + SECSOCK_MAX_PAYLOAD];
+    struct secsock_msg m, reply;
+    int fd, n;
+
+    memset(cn, 1, sizeof(cn));
+    /* PROOF without HELLO. */
+    fd = connect_raw();
+    memset(&m, 0, sizeof(m));
+    m.type = SECSOCK_MSG_PROOF;
+    send_frame(fd, &m);
+    ck_assert_int_eq(recv_frame(fd, &reply), 0);
+    ck_assert_int_eq(reply.type, SECSOCK_MSG_ERROR);
+    ck_assert(closed_by_peer(fd));
+    close(fd);
+    /* A HELLO cut short inside its fields (the header says 20 bytes). */
+    m = hello_msg(cn);
+    n = secsock_msg_encode(&m, buf, sizeof(buf));
+    buf[8] = 20; buf[9] = 0; buf[10] = 0; buf[11] = 0;
+    fd = connect_raw();
+    ck_assert_int_eq(send(fd, buf, SECSOCK_HEADER_LEN + 20, 0), SECSOCK_HEADER_LEN + 20);
+    ck_assert_int_eq(recv_frame(fd, &reply), 0);
+    ck_assert_int_eq(reply.type, SECSOCK_MSG_ERROR);
+    close(fd);
+    /* A HELLO with bytes after its last field. */
+    m = hello_msg(cn);
+    n = secsock_msg_encode(&m, buf, sizeof(buf));
+    buf[8] = (uint8_t)(n - SECSOCK_HEADER_LEN + 3);
+    buf[n] = buf[n + 1] = buf[n + 2] = 0;
+    fd = connect_raw();
+    ck_assert_int_eq(send(fd, buf, (size_t)n + 3, 0), n + 3);
+    ck_assert_int_eq(recv_frame(fd, &reply), 0);
+    ck_assert_int_eq(reply.type, SECSOCK_MSG_ERROR);
+    close(fd);
+    /* A HELLO whose frame ends early, then the client goes: no CHALLENGE. */
+    m = hello_msg(cn);
+    n = secsock_msg_encode(&m, buf, sizeof(buf));
+    fd = connect_raw();
+    ck_assert_int_eq(send(fd, buf, (size_t)n - 5, 0), n - 5);
+    shutdown(fd, SHUT_WR);
+    ck_assert_int_eq(recv_frame(fd, &reply), 1);
+    close(fd);
+    /* After CHALLENGE, a request instead of PROOF. */
+    fd = connect_raw();
+    m = hello_msg(cn);
+    send_frame(fd, &m);
+    ck_assert_int_eq(recv_frame(fd, &reply), 0);
+    ck_assert_int_eq(reply.type, SECSOCK_MSG_CHALLENGE);
+    memset(&m, 0, sizeof(m));
+    m.type = SECSOCK_MSG_STATUS;
+    send_frame(fd, &m);
+    ck_assert_int_eq(recv_frame(fd, &reply), 0);
+    ck_assert_int_eq(reply.type, SECSOCK_MSG_ERROR);
+    ck_assert(closed_by_peer(fd));
+    close(fd);
+    /* After CHALLENGE, garbage. */
+    fd = connect_raw();
+    m = hello_msg(cn);
+    send_frame(fd, &m);
+    ck_assert_int_eq(recv_frame(fd, &reply), 0);
+    memset(buf, 0x41, 64);
+    ck_assert_int_eq(send(fd, buf, 64, 0), 64);
+    ck_assert_int_eq(recv_frame(fd, &reply), 0);
+    ck_assert_int_eq(reply.type, SECSOCK_MSG_ERROR);
+    close(fd);
+}
+END_TEST
+
+START_TEST(handshake_version_mismatch)
+{
+    uint8_t cn[SECSOCK_NONCE_LEN], buf[SECSOCK_HEADER_LEN + SECSOCK_MAX_PAYLOAD];
+    uint8_t secret[SECSOCK_SECRET_LEN];
+    struct secsock_msg m, reply;
+    char why[256];
+    int fd, n, sv[2];
+    pid_t pid;
+
+    memset(cn, 3, sizeof(cn));
+    /* A version 2 client: the whole frame is refused, and the log says
+     * which versions met. */
+    m = hello_msg(cn);
+    n = secsock_msg_encode(&m, buf, sizeof(buf));
+    buf[4] = 2;
+    fd = connect_raw();
+    ck_assert_int_eq(send(fd, buf, (size_t)n, 0), n);
+    ck_assert_int_eq(recv_frame(fd, &reply), 0);
+    ck_assert_int_eq(reply.type, SECSOCK_MSG_ERROR);
+    ck_assert_str_eq(reply.u.error.reason, "unsupported control protocol version");
+    ck_assert(closed_by_peer(fd));
+    close(fd);
+    ck_assert(log_has("the client speaks control protocol version 2, this service 3"));
+    /* A version 3 frame whose HELLO says another version. */
+    m = hello_msg(cn);
+    m.u.hello.proto_version = 4;
+    fd = connect_raw();
+    send_frame(fd, &m);
+    ck_assert_int_eq(recv_frame(fd, &reply), 0);
+    ck_assert_int_eq(reply.type, SECSOCK_MSG_ERROR);
+    close(fd);
+    ck_assert(log_has("speaks control protocol version 4, this service 3"));
+    /* A service of version 4: the client names both versions and stops. */
+    read_secret(secret);
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (!pid)
+    {
+        struct secsock_msg challenge;
+        close(sv[0]);
+        if (recv_frame(sv[1], &m)) _exit(1);
+        memset(&challenge, 0, sizeof(challenge));
+        challenge.type = SECSOCK_MSG_CHALLENGE;
+        n = secsock_msg_encode(&challenge, buf, sizeof(buf));
+        buf[4] = 4;
+        if (send(sv[1], buf, (size_t)n, 0) != n) _exit(1);
+        /* Anything after that would be the client misparsing (a reset
+         * is fine: the client closes with our payload unread). */
+        _exit(recv(sv[1], buf, 1, 0) <= 0 ? 0 : 1);
+    }
+    close(sv[1]);
+    ck_assert_int_eq(secsock_client_handshake(sv[0], secret, &reply, why, sizeof(why)), -1);
+    ck_assert_str_eq(why, "the service speaks control protocol version 4; this client speaks 3");
+    close(sv[0]);
+    ck_assert_int_eq(waitpid(pid, &n, 0), pid);
+    ck_assert_msg(WIFEXITED(n) && WEXITSTATUS(n) == 0, "the fake service saw more (status %#x)", n);
+}
+END_TEST
+
+/* The secret's file: made 0600 in the 0700 config directory, read the same
+ * way by the client library, which refuses it once it is open to others. */
+START_TEST(secret_file_private)
+{
+    uint8_t secret[SECSOCK_SECRET_LEN];
+    char path[300], why[512];
+    struct stat st;
+
+    snprintf(path, sizeof(path), "%s/config", dir);
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0700);
+    snprintf(path, sizeof(path), "%s/config/control-secret", dir);
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    chmod(path, 0640);
+    snprintf(path, sizeof(path), "%s/config", dir);
+    ck_assert_int_eq(secsock_client_read_secret(path, secret, why, sizeof(why)), -1);
+    ck_assert_ptr_nonnull(strstr(why, "open to other users"));
+    snprintf(path, sizeof(path), "%s/config/control-secret", dir);
+    chmod(path, 0600);
+    snprintf(path, sizeof(path), "%s/config", dir);
+    ck_assert_int_eq(secsock_client_read_secret(path, secret, why, sizeof(why)), 0);
 }
 END_TEST
 
@@ -302,6 +666,12 @@ Suite *service_suite(void)
     tcase_add_test(tc, wrong_secret_and_garbage);
     tcase_add_test(tc, connect_verdicts);
     tcase_add_test(tc, bind_lease);
+    tcase_add_test(tc, handshake_good);
+    tcase_add_test(tc, handshake_wrong_secret);
+    tcase_add_test(tc, handshake_replayed_proof);
+    tcase_add_test(tc, handshake_bad_frames);
+    tcase_add_test(tc, handshake_version_mismatch);
+    tcase_add_test(tc, secret_file_private);
     if (!geteuid()) tcase_add_test(tc, other_user_rejected);
     else fprintf(stderr, "service: other_user_rejected needs root to switch users; not run\n");
     suite_add_tcase(s, tc);

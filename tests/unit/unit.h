@@ -13,4 +13,5 @@ Suite *tls_suite(void);
 Suite *vici_suite(void);
 Suite *vici_client_suite(void);
 Suite *xfrm_suite(void);
+Suite *sha256_suite(void);
 #endif
