@@ -74,7 +74,7 @@ static int take_lock(const char *dir, int *already_running)
  * backend keeps its identity and trust list there too. */
 static int setup_config_dir(struct service_config *config, char *why, size_t why_len)
 {
-    if (trust_config_dir(config->config_dir, sizeof(config->config_dir)))
+    if (secsock_config_dir(config->config_dir, sizeof(config->config_dir)))
     {
         snprintf(why, why_len, "no config directory (set SECSOCK_CONFIG_DIR, XDG_CONFIG_HOME or HOME)");
         return -1;

@@ -129,18 +129,6 @@ size_t trust_pins_for_address(const struct trust_store *store, const struct secs
     return n;
 }
 
-int trust_config_dir(char *buf, size_t size)
-{
-    const char *v;
-    int n;
-
-    if ((v = getenv("SECSOCK_CONFIG_DIR")) && *v) n = snprintf(buf, size, "%s", v);
-    else if ((v = getenv("XDG_CONFIG_HOME")) && *v) n = snprintf(buf, size, "%s/secsock", v);
-    else if ((v = getenv("HOME")) && *v) n = snprintf(buf, size, "%s/.config/secsock", v);
-    else return -1;
-    return n < 0 || (size_t)n >= size ? -1 : 0;
-}
-
 int trust_load(const char *dir, struct trust_store *store, char *why, size_t why_len)
 {
     char path[4200], *text;

@@ -40,9 +40,6 @@ const uint8_t *trust_lookup(const struct trust_store *store, const struct secsoc
 size_t trust_pins_for_address(const struct trust_store *store, const struct secsock_addr *addr,
                               uint8_t (*pins)[TLS_RELAY_PIN_LEN], size_t max);
 
-/* The config directory: $SECSOCK_CONFIG_DIR, $XDG_CONFIG_HOME/secsock, ~/.config/secsock. */
-int trust_config_dir(char *buf, size_t size);
-
 /* Reads <dir>/peers (a missing file is an empty list). */
 int trust_load(const char *dir, struct trust_store *store, char *why, size_t why_len);
 

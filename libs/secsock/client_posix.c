@@ -30,8 +30,8 @@ int secsock_runtime_dir(char *buf, size_t size)
     return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-/* The same rules as server/trust.c's trust_config_dir, which stays on its
- * own because the trust-list fuzzer links trust.c without this file. */
+/* The configuration directory (trust list, identity, secret), for the
+ * service and for secsockctl alike. */
 int secsock_config_dir(char *buf, size_t size)
 {
     const char *v;
