@@ -23,6 +23,12 @@ py=/usr/bin/python3; [ -x "$py" ] || py=$(command -v python3)
 [ -x "$py" ] || { echo "SKIP: python3 is missing"; exit 77; }
 . "$(dirname "$0")/common.sh"
 attack="$top_builddir/tests/integration/attack_win.exe"
+# ADV_ARCH=i686: the attacked programs are 32-bit, under Wine's 32-bit loader.
+if [ "${ADV_ARCH:-x86_64}" = i686 ]; then
+  attack="$top_builddir/tests/integration/attack_win32.exe"
+  WINE64=${WINE32:-$(dirname "$WINE64")/wine}
+  [ -x "$WINE64" ] || { echo "SKIP: Wine's 32-bit loader $WINE64 is missing (package wine32:i386; tools/install-deps installs it)"; exit 77; }
+fi
 [ -e "$attack" ] || { echo "SKIP: $attack is not built"; exit 77; }
 start_time=$(date +%s)
 
@@ -310,4 +316,4 @@ for f in trusted4 trusted6 plain4 plain6 udp4 udp6; do
     "$(perl -ne 'print "$1\n" while /([A-Z]+-[\w-]*?-MARK)/g' "$work/o/$f" | sort | uniq -c | tr -s ' \n' ' ')"
 done
 echo "adversarial: ran in $(( $(date +%s) - start_time )) s"
-finish adversarial
+finish "adversarial (${ADV_ARCH:-x86_64})"

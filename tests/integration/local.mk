@@ -38,15 +38,20 @@ TESTS += tests/integration/load.sh
 EXTRA_DIST += tests/integration/load.sh
 # The adversarial suite (issue 9): attacks on the fail-closed promise.
 ATTACK_WIN = tests/integration/attack_win.exe
-check_DATA += $(ATTACK_WIN)
-CLEANFILES += $(ATTACK_WIN)
+ATTACK_WIN32 = tests/integration/attack_win32.exe
+check_DATA += $(ATTACK_WIN) $(ATTACK_WIN32)
+CLEANFILES += $(ATTACK_WIN) $(ATTACK_WIN32)
 EXTRA_DIST += tests/integration/attack_win.c tests/integration/adv_helper.py
 $(ATTACK_WIN): $(top_srcdir)/tests/integration/attack_win.c $(top_srcdir)/include/secsock/securesock.h
 	@$(MKDIR_P) $(@D)
 	$(AM_V_CC)$(MINGW64_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_WIN32_WINNT=0x0601 \
 		-DNTDDI_VERSION=0x06010000 -I$(top_srcdir)/include -o $@ $< -lfwpuclnt -lws2_32 -lmswsock
-TESTS += tests/integration/adversarial.sh
-EXTRA_DIST += tests/integration/adversarial.sh
+$(ATTACK_WIN32): $(top_srcdir)/tests/integration/attack_win.c $(top_srcdir)/include/secsock/securesock.h
+	@$(MKDIR_P) $(@D)
+	$(AM_V_CC)$(MINGW32_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_WIN32_WINNT=0x0601 \
+		-DNTDDI_VERSION=0x06010000 -I$(top_srcdir)/include -o $@ $< -lfwpuclnt -lws2_32 -lmswsock
+TESTS += tests/integration/adversarial.sh tests/integration/adversarial-i686.sh
+EXTRA_DIST += tests/integration/adversarial.sh tests/integration/adversarial-i686.sh
 # Another user impersonating the service (issue 9): a fake service on the
 # freed control port, a runtime directory of another user.
 ATTACK_CLIENT = tests/integration/attack_client.exe
