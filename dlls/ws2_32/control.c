@@ -450,6 +450,7 @@ static BOOL start_service(void)
     WCHAR *path, cmdline[MAX_PATH + 32];
 
     memset(&si, 0, sizeof(si));
+    memset(&pi, 0, sizeof(pi));
     si.cb = sizeof(si);
     if (!service_path(unix_path, sizeof(unix_path)))
     {
@@ -471,8 +472,12 @@ static BOOL start_service(void)
         return FALSE;
     }
     HeapFree(GetProcessHeap(), 0, path);
-    if (pi.hThread) CloseHandle(pi.hThread);
-    if (pi.hProcess) CloseHandle(pi.hProcess);
+    /* For a Unix program, 32-bit Wine 8 hands back no process handle and a
+     * "thread handle" that is no thread: it can be the value of one of the
+     * program's own handles (measured: the very socket being secured), so
+     * only what really is a thread or process is closed. */
+    if (pi.hThread && GetThreadId(pi.hThread)) CloseHandle(pi.hThread);
+    if (pi.hProcess && GetProcessId(pi.hProcess)) CloseHandle(pi.hProcess);
     return TRUE;
 }
 

@@ -19,6 +19,13 @@ for tool in useradd userdel setpriv python3; do
 done
 . "$(dirname "$0")/common.sh"
 client="$top_builddir/tests/integration/attack_client.exe"
+# ATTACK_ARCH=i686: the programs are 32-bit, under Wine's 32-bit loader.
+if [ "${ATTACK_ARCH:-x86_64}" = i686 ]; then
+  client="$top_builddir/tests/integration/attack_client32.exe"
+  secdemo="$top_builddir/programs/secdemo/secdemo32.exe"
+  WINE64=${WINE32:-$(dirname "$WINE64")/wine}
+  [ -x "$WINE64" ] || { echo "SKIP: Wine's 32-bit loader $WINE64 is missing (package wine32:i386; tools/install-deps installs it)"; exit 77; }
+fi
 fake="$top_srcdir/tests/integration/fake_service.py"
 [ -e "$client" ] || { echo "SKIP: $client is not built"; exit 77; }
 
@@ -181,4 +188,4 @@ check "the real service decided both connects (its log)" $?
 kill "$rec_pid" 2>/dev/null; wait "$rec_pid" 2>/dev/null
 recorded=$(cat "$work/peer.rec")
 [ "$recorded" = "clear-after-recovery" ]; check "the peer received exactly the ALLOW_INSECURE bytes, no SECRET-PAYLOAD" $?
-finish attack-control
+finish "attack-control (${ATTACK_ARCH:-x86_64})"

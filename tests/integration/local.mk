@@ -55,11 +55,17 @@ EXTRA_DIST += tests/integration/adversarial.sh tests/integration/adversarial-i68
 # Another user impersonating the service (issue 9): a fake service on the
 # freed control port, a runtime directory of another user.
 ATTACK_CLIENT = tests/integration/attack_client.exe
-check_DATA += $(ATTACK_CLIENT)
-CLEANFILES += $(ATTACK_CLIENT)
+ATTACK_CLIENT32 = tests/integration/attack_client32.exe
+check_DATA += $(ATTACK_CLIENT) $(ATTACK_CLIENT32)
+CLEANFILES += $(ATTACK_CLIENT) $(ATTACK_CLIENT32)
 EXTRA_DIST += tests/integration/attack_client.c tests/integration/fake_service.py tests/integration/attack-control.sh
 $(ATTACK_CLIENT): $(top_srcdir)/tests/integration/attack_client.c $(top_srcdir)/include/secsock/securesock.h
 	@$(MKDIR_P) $(@D)
 	$(AM_V_CC)$(MINGW64_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_WIN32_WINNT=0x0601 \
 		-DNTDDI_VERSION=0x06010000 -I$(top_srcdir)/include -o $@ $< -lfwpuclnt -lws2_32
-TESTS += tests/integration/attack-control.sh
+$(ATTACK_CLIENT32): $(top_srcdir)/tests/integration/attack_client.c $(top_srcdir)/include/secsock/securesock.h
+	@$(MKDIR_P) $(@D)
+	$(AM_V_CC)$(MINGW32_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_WIN32_WINNT=0x0601 \
+		-DNTDDI_VERSION=0x06010000 -I$(top_srcdir)/include -o $@ $< -lfwpuclnt -lws2_32
+TESTS += tests/integration/attack-control.sh tests/integration/attack-control-i686.sh
+EXTRA_DIST += tests/integration/attack-control-i686.sh
