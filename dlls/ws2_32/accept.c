@@ -97,7 +97,7 @@ int WINAPI secsock_bind(SOCKET s, const struct sockaddr *name, int namelen)
     {
         struct sockaddr_in *sin = (struct sockaddr_in *)&hidden;
         sin->sin_family = AF_INET;
-        sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        sin->sin_addr.s_addr = net32(INADDR_LOOPBACK);
         hidden_len = sizeof(*sin);
     }
     TRACE("socket %#Ix: service holds port %u\n", s, reply.u.bind_verdict.bound.port);

@@ -40,7 +40,7 @@ static BOOL CALLBACK open_refuser(INIT_ONCE *once, void *param, void **context)
     memset(&ss, 0, sizeof(ss));
     ss.ss_family = family;
     if (family == AF_INET6) ((struct sockaddr_in6 *)&ss)->sin6_addr.s6_addr[15] = 1;
-    else ((struct sockaddr_in *)&ss)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    else ((struct sockaddr_in *)&ss)->sin_addr.s_addr = net32(INADDR_LOOPBACK);
     len = family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
     r->s = REAL(socket)(family, SOCK_STREAM, IPPROTO_TCP);
     r->addr_len = sizeof(r->addr);

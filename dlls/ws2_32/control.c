@@ -389,8 +389,8 @@ static SOCKET try_connect_with(const struct endpoint *ep)
     REAL(setsockopt)(s, SOL_SOCKET, SO_SNDTIMEO, (const char *)&timeout, sizeof(timeout));
     memset(&sin, 0, sizeof(sin));
     sin.sin_family = AF_INET;
-    sin.sin_port = htons(ep->info.port);
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sin.sin_port = net16(ep->info.port);
+    sin.sin_addr.s_addr = net32(INADDR_LOOPBACK);
     if (REAL(connect)(s, (struct sockaddr *)&sin, sizeof(sin)))
     {
         REAL(closesocket)(s);

@@ -5,6 +5,7 @@
 #define SECSOCK_WS2_32_PRIVATE_H
 
 #include <stdarg.h>
+#include <string.h>
 #include <winsock2.h>
 #include <ws2tcpip.h>
 #include <mswsock.h>
@@ -21,6 +22,25 @@
 #undef WSASetLastError
 #define WSAGetLastError() ((int)GetLastError())
 #define WSASetLastError(err) SetLastError(err)
+
+/* Network byte order without htons/htonl: Wine 10's winsock.h declares
+ * them as imports of the very ws2_32 this DLL replaces (Wine 8 had inline
+ * macros).  The value returned is stored as its bytes, high first. */
+static inline uint16_t net16(uint16_t v)
+{
+    uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+    uint16_t r;
+    memcpy(&r, b, sizeof(r));
+    return r;
+}
+
+static inline uint32_t net32(uint32_t v)
+{
+    uint8_t b[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
+    uint32_t r;
+    memcpy(&r, b, sizeof(r));
+    return r;
+}
 
 /* Exported by Wine's ws2_32 but not declared by its headers. */
 int WINAPI WSASendMsg(SOCKET s, LPWSAMSG msg, DWORD flags, LPDWORD sent, LPWSAOVERLAPPED ovl,
