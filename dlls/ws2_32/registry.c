@@ -158,7 +158,7 @@ void registry_forget(uint64_t id)
     if (record_path(id, path, ARRAY_SIZE(path), FALSE)) DeleteFileW(path);
 }
 
-BOOL registry_lookup(SOCKET s, struct secsock_registered *body)
+BOOL registry_lookup(SOCKET s, struct secsock_registered *body, uint64_t *id_out)
 {
     LONG now = generation ? *generation : -1;
     unsigned int slot;
@@ -166,6 +166,7 @@ BOOL registry_lookup(SOCKET s, struct secsock_registered *body)
     BOOL found;
 
     if (socket_identity(s, &id)) return FALSE;
+    *id_out = id;
     slot = (unsigned int)(id % UNSECURED_SLOTS);
     EnterCriticalSection(&registry_lock);
     found = unsecured[slot].id == id && unsecured[slot].generation == now;

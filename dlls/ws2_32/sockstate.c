@@ -80,7 +80,7 @@ static struct secsock_socket *adopt_copy(SOCKET s)
     struct secsock_socket *sock;
     uint64_t id;
 
-    if (!registry_lookup(s, &body) || socket_identity(s, &id) || !(sock = sockstate_get(s, TRUE))) return NULL;
+    if (!registry_lookup(s, &body, &id) || !(sock = sockstate_get(s, TRUE))) return NULL;
     if (!sock->secured)
     {
         sock->family = body.family;

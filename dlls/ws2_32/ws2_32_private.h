@@ -102,8 +102,8 @@ void registry_init(void);
 BOOL registry_active(void);
 int registry_put(uint64_t id, const struct secsock_registered *body);
 void registry_forget(uint64_t id);
-/* TRUE with *body when s is a copy of a secured socket. */
-BOOL registry_lookup(SOCKET s, struct secsock_registered *body);
+/* TRUE with *body and its identity *id when s is a copy of a secured socket. */
+BOOL registry_lookup(SOCKET s, struct secsock_registered *body, uint64_t *id);
 /* Records sock (table locked) under its identity. */
 void sockstate_record(struct secsock_socket *sock);
 
