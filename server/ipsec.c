@@ -13,9 +13,9 @@
 #include "log.h"
 #include "peer_uid.h"
 #include "secsock/settings.h"
-#include "secsock/vici_client.h"
+#include "unix/vici_client.h"
 #include "secsock/wsaerr.h"
-#include "secsock/xfrm.h"
+#include "unix/xfrm.h"
 #include "sockaddr_posix.h"
 
 /* A slot is (instance tag << 12) | counter: policies and charon

@@ -17,4 +17,4 @@ server_secsockd_SOURCES = \
 	server/ktls.c server/ktls.h \
 	server/log.c server/log.h
 server_secsockd_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS)
-server_secsockd_LDADD = libs/secsock/libsecsock.a $(GNUTLS_LIBS) -lpthread
+server_secsockd_LDADD = libs/unix/libsecsock_unix.a libs/secsock/libsecsock.a $(GNUTLS_LIBS) -lpthread

@@ -17,12 +17,12 @@
 #include <unistd.h>
 #include "log.h"
 #include "runtime_dir.h"
-#include "secsock/client.h"
+#include "unix/client.h"
 #include "ipsec.h"
 #include "ktls.h"
 #include "service.h"
 #include "trust.h"
-#include "secsock/tls_identity.h"
+#include "unix/tls_identity.h"
 
 static volatile int stop_requested;
 

@@ -14,8 +14,8 @@
 #include "relay_conn.h"
 #include "sockaddr_posix.h"
 #include "secsock/settings.h"
-#include "secsock/tls_identity.h"
-#include "secsock/tls_relay.h"
+#include "unix/tls_identity.h"
+#include "unix/tls_relay.h"
 #include "secsock/wsaerr.h"
 
 /* Outbound: CONNECTING -> HANDSHAKE -> AWAIT_APP -> RELAYING.

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "secsock/proto.h"
-#include "secsock/tls_relay.h"
+#include "unix/tls_relay.h"
 
 #define TRUST_MAX_PEERS 1024
 #define TRUST_FILE "peers"

@@ -7,6 +7,6 @@ programs_secsockctl_secsockctl_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DPKGLIBDIR='"$(pkglibdir)"' -DBINDIR='"$(bindir)"' \
 	-DWINE64='"$(WINE64)"' -DWINESERVER='"$(WINESERVER)"'
 programs_secsockctl_secsockctl_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS)
-programs_secsockctl_secsockctl_LDADD = libs/secsock/libsecsock.a $(GNUTLS_LIBS)
+programs_secsockctl_secsockctl_LDADD = libs/unix/libsecsock_unix.a libs/secsock/libsecsock.a $(GNUTLS_LIBS)
 # The paths above are compiled in: a new configure (another --prefix) must rebuild.
 programs/secsockctl/secsockctl-main.$(OBJEXT): Makefile

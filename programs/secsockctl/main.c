@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 #include "prefix.h"
-#include "secsock/client.h"
-#include "secsock/tls_relay.h"
+#include "unix/client.h"
+#include "unix/tls_relay.h"
 #include <arpa/inet.h>
 #include <sys/stat.h>
 #include <gnutls/gnutls.h>

@@ -6,7 +6,7 @@
  * freedom; look-ups of every decoded name find a node. */
 #include <stdint.h>
 #include <string.h>
-#include "secsock/vici.h"
+#include "unix/vici.h"
 
 static void check_lookups(const struct vici_node *section, int depth)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <linux/netlink.h>
 #include <linux/xfrm.h>
-#include "secsock/xfrm_msg.h"
+#include "unix/xfrm_msg.h"
 
 static void decode_payload(uint16_t type, const uint8_t *payload, size_t len)
 {

@@ -4,7 +4,7 @@ FUZZ_TARGETS = tests/fuzz/fuzz_proto tests/fuzz/fuzz_settings tests/fuzz/fuzz_co
 	tests/fuzz/fuzz_proc_net_tcp tests/fuzz/fuzz_trust tests/fuzz/fuzz_vici tests/fuzz/fuzz_xfrm \
 	tests/fuzz/fuzz_sock_diag
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-I$(top_srcdir)/include -D_GNU_SOURCE
+	-I$(top_srcdir)/include -I$(top_srcdir)/libs -D_GNU_SOURCE
 EXTRA_DIST += tests/fuzz/run-fuzz.sh tests/fuzz/corpus $(addsuffix .c,$(FUZZ_TARGETS))
 TESTS += tests/fuzz/run-fuzz.sh
 if HAVE_LIBFUZZER
@@ -23,10 +23,10 @@ tests/fuzz/fuzz_sock_diag: $(top_srcdir)/tests/fuzz/fuzz_sock_diag.c $(top_srcdi
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
 tests/fuzz/fuzz_trust: $(top_srcdir)/tests/fuzz/fuzz_trust.c $(top_srcdir)/server/trust.c
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
-tests/fuzz/fuzz_vici: $(top_srcdir)/tests/fuzz/fuzz_vici.c $(top_srcdir)/libs/secsock/vici.c \
-		$(top_srcdir)/libs/secsock/vici_tree.c $(top_srcdir)/libs/secsock/vici_build.c
+tests/fuzz/fuzz_vici: $(top_srcdir)/tests/fuzz/fuzz_vici.c $(top_srcdir)/libs/unix/vici.c \
+		$(top_srcdir)/libs/unix/vici_tree.c $(top_srcdir)/libs/unix/vici_build.c
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
-tests/fuzz/fuzz_xfrm: $(top_srcdir)/tests/fuzz/fuzz_xfrm.c $(top_srcdir)/libs/secsock/xfrm_msg.c
+tests/fuzz/fuzz_xfrm: $(top_srcdir)/tests/fuzz/fuzz_xfrm.c $(top_srcdir)/libs/unix/xfrm_msg.c
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
 
 # make fuzz: each target for FUZZ_SECONDS (default 300).

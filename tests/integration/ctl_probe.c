@@ -22,7 +22,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 #include "secsock/auth.h"
-#include "secsock/client.h"
+#include "unix/client.h"
 #include "secsock/proto.h"
 
 static int connect_port(int port)

@@ -5,7 +5,7 @@ check_PROGRAMS += tests/integration/wirecount
 tests_integration_wirecount_SOURCES = tests/integration/wirecount.c
 check_PROGRAMS += tests/integration/vici_probe
 tests_integration_vici_probe_SOURCES = tests/integration/vici_probe.c
-tests_integration_vici_probe_LDADD = libs/secsock/libsecsock.a
+tests_integration_vici_probe_LDADD = libs/unix/libsecsock_unix.a libs/secsock/libsecsock.a
 TESTS += tests/integration/fail-closed.sh tests/integration/tls-interop.sh tests/integration/tls-pair.sh \
 	tests/integration/vici-charon.sh tests/integration/ipsec-netns.sh
 EXTRA_DIST += tests/integration/common.sh tests/integration/fail-closed.sh tests/integration/tls-interop.sh tests/integration/tls-pair.sh \
@@ -13,12 +13,12 @@ EXTRA_DIST += tests/integration/common.sh tests/integration/fail-closed.sh tests
 # The XFRM library against the kernel, in throwaway network namespaces (root).
 check_PROGRAMS += tests/integration/xfrm_netns
 tests_integration_xfrm_netns_SOURCES = tests/integration/xfrm_netns.c
-tests_integration_xfrm_netns_LDADD = libs/secsock/libsecsock.a
+tests_integration_xfrm_netns_LDADD = libs/unix/libsecsock_unix.a libs/secsock/libsecsock.a
 TESTS += tests/integration/xfrm_netns
 # Robustness (issue 5): another local user, faults, load.
 check_PROGRAMS += tests/integration/ctl_probe
 tests_integration_ctl_probe_SOURCES = tests/integration/ctl_probe.c
-tests_integration_ctl_probe_LDADD = libs/secsock/libsecsock.a
+tests_integration_ctl_probe_LDADD = libs/unix/libsecsock_unix.a libs/secsock/libsecsock.a
 TESTS += tests/integration/other-user.sh
 EXTRA_DIST += tests/integration/other-user.sh
 check_PROGRAMS += tests/integration/fault_peer

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "secsock/vici_client.h"
+#include "unix/vici_client.h"
 
 static int report(struct vici_client *c, int st)
 {

@@ -24,8 +24,8 @@
 #include <arpa/inet.h>
 #include <linux/netlink.h>
 #include <linux/xfrm.h>
-#include "secsock/xfrm.h"
-#include "secsock/xfrm_msg.h"
+#include "unix/xfrm.h"
+#include "unix/xfrm_msg.h"
 
 #define EXPECT(cond) \
     do { if (!(cond)) { fprintf(stderr, "  failed at line %d: %s\n", __LINE__, #cond); return 1; } } while (0)

@@ -15,4 +15,4 @@ tests_unit_unit_tests_SOURCES = \
 	server/policy.c server/peer_uid.c server/sock_diag.c server/trust.c \
 	programs/secsockctl/prefix.c
 tests_unit_unit_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(GNUTLS_CFLAGS)
-tests_unit_unit_tests_LDADD = libs/secsock/libsecsock.a $(CHECK_LIBS) $(GNUTLS_LIBS)
+tests_unit_unit_tests_LDADD = libs/unix/libsecsock_unix.a libs/secsock/libsecsock.a $(CHECK_LIBS) $(GNUTLS_LIBS)

@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "secsock/auth.h"
-#include "secsock/client.h"
+#include "unix/client.h"
 #include "secsock/settings.h"
 #include "secsock/wsaerr.h"
 #include "unit.h"

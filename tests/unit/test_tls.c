@@ -12,8 +12,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "secsock/tls_identity.h"
-#include "secsock/tls_relay.h"
+#include "unix/tls_identity.h"
+#include "unix/tls_relay.h"
 #include "unit.h"
 
 static const char marker[] = "PLAINTEXT-MARKER-7f3a9c";

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "secsock/vici.h"
+#include "unix/vici.h"
 #include "unit.h"
 
 /* The encoding example of strongSwan's VICI protocol description:

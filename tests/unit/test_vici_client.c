@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include "secsock/vici_client.h"
+#include "unix/vici_client.h"
 #include "unit.h"
 
 struct script {

@@ -13,8 +13,8 @@
 #include <linux/capability.h>
 #include <linux/netlink.h>
 #include <linux/xfrm.h>
-#include "secsock/xfrm.h"
-#include "secsock/xfrm_msg.h"
+#include "unix/xfrm.h"
+#include "unix/xfrm_msg.h"
 #include "unit.h"
 
 static struct secsock_xfrm_conn sample_conn(int family, uint8_t protocol, enum secsock_xfrm_level level)

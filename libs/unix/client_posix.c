@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "secsock/auth.h"
-#include "secsock/client.h"
+#include "unix/client.h"
 #include "secsock/sha256.h"
 
 #define TIMEOUT_SECONDS 5

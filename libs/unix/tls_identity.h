@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <gnutls/gnutls.h>
-#include "secsock/tls_relay.h"
+#include "unix/tls_relay.h"
 
 #define TLS_IDENTITY_KEY  "identity.key"   /* PEM, mode 0600 */
 #define TLS_IDENTITY_CERT "identity.crt"   /* PEM */

@@ -11,7 +11,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/socket.h>
 #include <gnutls/x509.h>
-#include "secsock/tls_relay.h"
+#include "unix/tls_relay.h"
 
 /* One TLS record's worth each way: the most a relay holds. */
 #define RELAY_BUFFER 16384

@@ -4,7 +4,7 @@
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
-#include "secsock/vici_client.h"
+#include "unix/vici_client.h"
 
 #define REQUEST_MAX (VICI_MAX_SEGMENT + VICI_LENGTH_PREFIX)
 

@@ -1,7 +1,7 @@
 /* VICI: the packet layer and the message walker over untrusted bytes.
  * Every read is checked against the end of the input before it is made. */
 #include <string.h>
-#include "secsock/vici.h"
+#include "unix/vici.h"
 
 const struct vici_limits vici_default_limits = {
     .max_depth = 32,

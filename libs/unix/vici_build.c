@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "secsock/vici.h"
+#include "unix/vici.h"
 
 void vici_builder_init_fixed(struct vici_builder *b, uint8_t *buf, size_t cap)
 {

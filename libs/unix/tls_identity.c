@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <gnutls/crypto.h>
 #include <gnutls/x509.h>
-#include "secsock/tls_identity.h"
+#include "unix/tls_identity.h"
 
 #define VALIDITY_DAYS 3650   /* trust is by pinned key, not by dates */
 

@@ -5,7 +5,7 @@
 #include <sys/socket.h>
 #include <linux/netlink.h>
 #include <linux/xfrm.h>
-#include "secsock/xfrm_msg.h"
+#include "unix/xfrm_msg.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270

@@ -3,7 +3,7 @@
  * allocation of exactly the right size and never fails half way. */
 #include <stdlib.h>
 #include <string.h>
-#include "secsock/vici.h"
+#include "unix/vici.h"
 
 struct count_state {
     size_t nodes, bytes;

@@ -5,8 +5,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "secsock/xfrm.h"
-#include "secsock/xfrm_msg.h"
+#include "unix/xfrm.h"
+#include "unix/xfrm_msg.h"
 
 /* Called for each reply message that is not an acknowledgement; a
  * non-zero return ends the transaction with that value (a dump still gets

@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "secsock/xfrm.h"
+#include "unix/xfrm.h"
 
 /* Room for the largest request we build. */
 #define SECSOCK_XFRM_MSG_MAX 1024

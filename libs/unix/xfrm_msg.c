@@ -1,5 +1,5 @@
 /* XFRM netlink messages: builders of requests, bounds-checked decoders of
- * what the kernel sends.  See secsock/xfrm_msg.h. */
+ * what the kernel sends.  See unix/xfrm_msg.h. */
 #include <errno.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -7,7 +7,7 @@
 #include <sys/socket.h>
 #include <linux/netlink.h>
 #include <linux/xfrm.h>
-#include "secsock/xfrm_msg.h"
+#include "unix/xfrm_msg.h"
 
 /* ---- building ---------------------------------------------------------- */
 

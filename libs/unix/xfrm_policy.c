@@ -1,5 +1,5 @@
 /* One connection's XFRM policies, finding ours again, and the SAs the
- * kernel holds for a connection.  See secsock/xfrm.h. */
+ * kernel holds for a connection.  See unix/xfrm.h. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

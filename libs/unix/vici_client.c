@@ -10,7 +10,7 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
-#include "secsock/vici_client.h"
+#include "unix/vici_client.h"
 
 static long long now_ms(void)
 {

@@ -1,7 +1,7 @@
 /*
  * A client of charon's VICI socket (a UNIX stream socket): one command at
  * a time, every call bounded by a timeout, EVENT packets that arrive in
- * between handed to a callback.  The codec is secsock/vici.h; this adds
+ * between handed to a callback.  The codec is unix/vici.h; this adds
  * the socket and the commands the IPsec backend uses.
  *
  * Calls return 0 or a negative enum vici_status.  After VICI_E_FAILED,
@@ -15,7 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "secsock/vici.h"
+#include "unix/vici.h"
 
 #define VICI_DEFAULT_SOCKET "/var/run/charon.vici"
 #define VICI_SOCKET_ENV     "SECSOCK_VICI_SOCKET"  /* overrides the default */

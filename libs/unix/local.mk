@@ -1,0 +1,19 @@
+# libsecsock_unix: the Linux-only parts secsockd, secsockctl and the tests
+# share (never built into a DLL): the control channel's Linux client, the
+# TLS relay and identity (GnuTLS), VICI (charon) and XFRM (netlink).
+noinst_LIBRARIES += libs/unix/libsecsock_unix.a
+libs_unix_libsecsock_unix_a_SOURCES = \
+	libs/unix/client_posix.c libs/unix/client.h \
+	libs/unix/tls_relay.c libs/unix/tls_relay.h \
+	libs/unix/tls_identity.c libs/unix/tls_identity.h \
+	libs/unix/vici.c libs/unix/vici.h \
+	libs/unix/vici_tree.c \
+	libs/unix/vici_build.c \
+	libs/unix/vici_client.c libs/unix/vici_client.h \
+	libs/unix/vici_commands.c \
+	libs/unix/xfrm_msg.c libs/unix/xfrm.h libs/unix/xfrm_msg.h \
+	libs/unix/xfrm_nl.c libs/unix/xfrm_nl.h \
+	libs/unix/xfrm_policy.c \
+	libs/unix/xfrm_events.c \
+	libs/unix/xfrm_probe.c
+libs_unix_libsecsock_unix_a_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS)
