@@ -17,6 +17,7 @@
 #include "secsock/wsaerr.h"
 #include "unix/xfrm.h"
 #include "sockaddr_posix.h"
+#include "unix/peers.h"
 
 /* A slot is (instance tag << 12) | counter: policies and charon
  * connections of this service carry its instance's tag (from its runtime
@@ -351,64 +352,23 @@ static void *set_up(void *arg)
     return NULL;
 }
 
-/* One "psk ADDRESS SECRET" line (the secret is the rest of the line, 1 to
- * 128 bytes): 0 with addr and the secret's place in line, else -1. */
-static int psk_line(const char *line, char addr[INET6_ADDRSTRLEN + 1], const char **secret, size_t *secret_len)
+/* Loads one pre-shared key for a responder that takes every configured peer. */
+struct psk_loader {
+    struct vici_client *vici;
+    const char *name;
+    size_t loaded;
+};
+
+static int load_one_psk(void *ctx, const char *owner, const uint8_t *secret, size_t len)
 {
-    int used = 0;
+    struct psk_loader *loader = ctx;
+    const char *owners[1] = { owner };
+    char id[80];
 
-    if (sscanf(line, "psk %46s %n", addr, &used) != 1 || !used) return -1;
-    *secret = line + used;
-    *secret_len = strcspn(*secret, "\r\n");
-    return *secret_len && *secret_len <= 128 ? 0 : -1;
-}
-
-static FILE *open_psk_file(const char *config_dir)
-{
-    char path[4200];
-
-    snprintf(path, sizeof(path), "%s/" IPSEC_PSK_FILE, config_dir);
-    return fopen(path, "re");
-}
-
-static int find_psk(const char *config_dir, const char *address, uint8_t *psk, size_t *psk_len)
-{
-    char line[512], addr[INET6_ADDRSTRLEN + 1];
-    const char *secret;
-    FILE *f = open_psk_file(config_dir);
-    int found = 0;
-
-    if (!f) return 0;
-    while (!found && fgets(line, sizeof(line), f))
-    {
-        if (psk_line(line, addr, &secret, psk_len) || strcmp(addr, address)) continue;
-        memcpy(psk, secret, *psk_len);
-        found = 1;
-    }
-    fclose(f);
-    memset(line, 0, sizeof(line));
-    return found;
-}
-
-/* Each "psk ADDRESS SECRET" line, for a responder that takes every
- * configured peer. */
-static size_t load_every_psk(struct vici_client *vici, const char *config_dir, const char *name)
-{
-    char line[512], addr[INET6_ADDRSTRLEN + 1], id[80];
-    const char *owners[1] = { addr }, *secret;
-    FILE *f = open_psk_file(config_dir);
-    size_t loaded = 0, secret_len;
-
-    if (!f) return 0;
-    while (fgets(line, sizeof(line), f))
-    {
-        if (psk_line(line, addr, &secret, &secret_len)) continue;
-        snprintf(id, sizeof(id), "%.48s-%zu", name, loaded);
-        if (!vici_load_shared(vici, id, secret, secret_len, owners, 1)) loaded++;
-    }
-    fclose(f);
-    memset(line, 0, sizeof(line));
-    return loaded;
+    snprintf(id, sizeof(id), "%.48s-%zu", loader->name, loader->loaded);
+    if (vici_load_shared(loader->vici, id, secret, len, owners, 1)) return -1;
+    loader->loaded++;
+    return 0;
 }
 
 struct ipsec_conn *ipsec_listener_start(const struct secsock_msg_bind *bind, const struct secsock_addr *local,
@@ -463,8 +423,12 @@ struct ipsec_conn *ipsec_listener_start(const struct secsock_msg_bind *bind, con
         snprintf(why, why_len, "charon: %s", vici_strerror(ret));
     else
     {
+        struct psk_loader loader = { &vici, c->name, 0 };
+        char peers_why[300];
         c->charon_loaded = 1;
-        c->listener_keys = load_every_psk(&vici, config->config_dir, c->name);
+        peers_refresh(config->peers, peers_why, sizeof(peers_why));   /* the peers file's state is not ours to report */
+        peers_each_psk(config->peers, load_one_psk, &loader);
+        c->listener_keys = loader.loaded;
         if ((ret = vici_load_conn(&vici, &spec)))
             snprintf(why, why_len, "charon refused the responder: %s", vici_strerror(ret));
         vici_client_close(&vici);
@@ -481,20 +445,6 @@ struct ipsec_conn *ipsec_listener_start(const struct secsock_msg_bind *bind, con
     log_info("ipsec %s: port %u of %s: ESP %s for every TCP connection, responder with %zu keys", c->name, local->port,
              c->local, c->allow_insecure ? "optional" : "required", c->listener_keys);
     return c;
-}
-
-int ipsec_peer_configured(const struct service_config *config, const struct secsock_addr *peer)
-{
-    char address[INET6_ADDRSTRLEN];
-    uint8_t psk[128];
-    size_t psk_len;
-    int found;
-
-    if (peer->family != SECSOCK_AF_INET && peer->family != SECSOCK_AF_INET6) return 0;
-    inet_ntop(peer->family == SECSOCK_AF_INET6 ? AF_INET6 : AF_INET, peer->addr, address, sizeof(address));
-    found = find_psk(config->config_dir, address, psk, &psk_len);
-    memset(psk, 0, sizeof(psk));
-    return found;
 }
 
 static void answer(struct ipsec_conn *c, uint8_t verdict, uint32_t wsa_error, uint32_t info, int held)
@@ -540,6 +490,7 @@ struct ipsec_conn *ipsec_conn_start(void *session_slot, const struct secsock_msg
 {
     struct ipsec_conn *c = calloc(1, sizeof(*c));
     struct secsock_xfrm_tuple *t;
+    struct peer peer;
     pthread_attr_t attr;
     pthread_t thread;
     int family, alen;
@@ -577,12 +528,16 @@ struct ipsec_conn *ipsec_conn_start(void *session_slot, const struct secsock_msg
     }
     inet_ntop(family, t->local_addr, c->local, sizeof(c->local));
     inet_ntop(family, t->remote_addr, c->remote, sizeof(c->remote));
-    if (!find_psk(config->config_dir, c->remote, c->psk, &c->psk_len))
+    /* The key the request's decision saw (session.c refreshed the peers just before). */
+    peers_lookup(config->peers, &req->peer, &peer);
+    if (!peer.psk)
     {
         snprintf(c->why, sizeof(c->why), "no pre-shared key for %s in %.100s/" IPSEC_PSK_FILE, c->remote,
                  config->config_dir);
         goto refuse;
     }
+    memcpy(c->psk, peer.psk, peer.psk_len);
+    c->psk_len = peer.psk_len;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     if (pthread_create(&thread, &attr, set_up, c))

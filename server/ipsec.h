@@ -20,8 +20,9 @@
 #include <time.h>
 #include "secsock/proto.h"
 #include "service.h"
+#include "unix/peers.h"
 
-#define IPSEC_PSK_FILE "ipsec-psk"   /* in the config directory: "psk ADDRESS SECRET" lines */
+#define IPSEC_PSK_FILE PEERS_PSK_FILE   /* in the config directory: unix/peers.h */
 #define IPSEC_INITIATE_TIMEOUT_MS 6000
 
 struct ipsec_conn;
@@ -46,9 +47,6 @@ struct ipsec_conn *ipsec_conn_start(void *session_slot, const struct secsock_msg
  * started).  NULL with why when it cannot be done. */
 struct ipsec_conn *ipsec_listener_start(const struct secsock_msg_bind *bind, const struct secsock_addr *local,
                                         const struct service_config *config, char *why, size_t why_len);
-
-/* Whether the configuration names a pre-shared key for peer's address. */
-int ipsec_peer_configured(const struct service_config *config, const struct secsock_addr *peer);
 
 /* The completion fd is readable. */
 void ipsec_backend_event(void);

@@ -11,7 +11,6 @@ server_secsockd_SOURCES = \
 	server/sockaddr_posix.c server/sockaddr_posix.h \
 	server/peer_uid.c server/peer_uid.h \
 	server/sock_diag.c server/sock_diag.h \
-	server/trust.c server/trust.h \
 	server/relay_conn.c server/relay_conn.h \
 	server/ipsec.c server/ipsec.h \
 	server/ktls.c server/ktls.h \

@@ -21,7 +21,7 @@
 #include "ipsec.h"
 #include "ktls.h"
 #include "service.h"
-#include "trust.h"
+#include "unix/peers.h"
 #include "unix/tls_identity.h"
 
 static volatile int stop_requested;
@@ -101,7 +101,7 @@ static void setup_tls(struct service_config *config, struct tls_identity *identi
     }
     config->identity = identity;
     config->backends |= SECSOCK_BACKEND_TLS;
-    n = snprintf(config->tls_status, sizeof(config->tls_status), "available for the peers in %s/" TRUST_FILE
+    n = snprintf(config->tls_status, sizeof(config->tls_status), "available for the peers in %s/" PEERS_FILE
                  "; this identity's pin: ", config->config_dir);
     for (int i = 0; i < TLS_RELAY_PIN_LEN && n > 0 && (size_t)n + 3 < sizeof(config->tls_status); i++)
         n += snprintf(config->tls_status + n, sizeof(config->tls_status) - (size_t)n, "%02x", identity->pin[i]);
@@ -242,6 +242,11 @@ int main(int argc, char **argv)
         setsid();
     }
 
+    if (!(config.peers = peers_new(config.config_dir)))
+    {
+        log_error("out of memory");
+        return 1;
+    }
     config.backends = SECSOCK_BACKEND_NONE;
     config.check_peer_uid = 1;
     config.relay_idle_timeout = idle_timeout;
@@ -285,6 +290,7 @@ int main(int argc, char **argv)
     close(listen_fd);
     close(lock_fd);
     if (config.identity) tls_identity_free(&identity);
+    peers_free(config.peers);
     if (log_file) fclose(log_file);
     return 0;
 }

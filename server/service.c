@@ -18,7 +18,7 @@
 #include "ipsec.h"
 #include "relay_conn.h"
 #include "sockaddr_posix.h"
-#include "trust.h"
+#include "unix/peers.h"
 #include "service.h"
 #include "session.h"
 
@@ -259,16 +259,15 @@ static void serve_session(int epfd, struct slot *slot, uint32_t events, const st
  * clients reach the program.  Otherwise it stays closed. */
 static void open_public(int epfd, struct slot *slot, const struct service_config *config)
 {
-    static struct trust_store trust;
     struct session *s = &slot->session;
     struct public_listener *pl;
     struct epoll_event ev;
-    char why[256];
+    char why[300];
 
     s->listen_pending = 0;
     if (!config->identity || s->lease_socktype != SECSOCK_SOCK_STREAM || s->public_listener || s->guard.fd < 0)
         return;
-    if (trust_load(config->config_dir, &trust, why, sizeof(why)) || !trust.count) return;
+    if (peers_refresh(config->peers, why, sizeof(why)) || !peers_pinned_count(config->peers)) return;
     if (listen(s->lease_fd, s->backlog ? (int)s->backlog : 16) || !(pl = malloc(sizeof(*pl))))
     {
         log_warn("%s: the public address cannot listen: %s", s->peer, strerror(errno));
@@ -284,17 +283,16 @@ static void open_public(int epfd, struct slot *slot, const struct service_config
         return;
     }
     s->public_listener = pl;
-    log_info("%s: public address open to TLS clients in the trust list (%zu entries)", s->peer, trust.count);
+    log_info("%s: public address open to TLS clients in the trust list (%zu entries)", s->peer,
+             peers_pinned_count(config->peers));
 }
 
 static void accept_public(struct public_listener *pl, const struct service_config *config)
 {
-    static struct trust_store trust;
-    uint8_t pins[16][TLS_RELAY_PIN_LEN];
     struct sockaddr_storage ss;
     struct secsock_addr client;
-    char why[256];
-    size_t n;
+    struct peer peer;
+    char why[300];
     int fd;
 
     for (;;)
@@ -303,9 +301,7 @@ static void accept_public(struct public_listener *pl, const struct service_confi
         if ((fd = accept4(pl->slot->session.lease_fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0)
             return;
         sockaddr_to_wire(&ss, &client);
-        n = trust_load(config->config_dir, &trust, why, sizeof(why)) ? 0
-            : trust_pins_for_address(&trust, &client, pins, sizeof(pins) / sizeof(*pins));
-        if (!n)
+        if (peers_refresh(config->peers, why, sizeof(why)) || !peers_lookup_client(config->peers, &client, &peer))
         {
             /* Unknown clients cannot be verified: refused before any byte. */
             static const struct linger reset = { 1, 0 };
@@ -315,7 +311,7 @@ static void accept_public(struct public_listener *pl, const struct service_confi
             continue;
         }
         relay_conn_inbound(&relay_host, fd, &client, &pl->slot->session.hidden, &pl->slot->session.guard,
-                           pl->slot, (const uint8_t (*)[32])pins, n, config);
+                           pl->slot, (const uint8_t (*)[32])peer.pins, peer.pin_count, config);
     }
 }
 
@@ -364,17 +360,16 @@ static void relay_reply(void *session_slot, const struct secsock_msg *reply)
 
 /* A secured server that listened while the trust list was empty opens
  * its public address once the list names a peer: checked each second,
- * and only when the file changed. */
+ * and only when the files were read again. */
 static void reopen_on_trust_change(int epfd, const struct service_config *config)
 {
-    static struct timespec seen;
-    char path[4200];
-    struct stat st;
+    static uint64_t seen;
+    char why[300];
 
     if (!config->identity) return;
-    snprintf(path, sizeof(path), "%s/" TRUST_FILE, config->config_dir);
-    if (stat(path, &st) || (st.st_mtim.tv_sec == seen.tv_sec && st.st_mtim.tv_nsec == seen.tv_nsec)) return;
-    seen = st.st_mtim;
+    peers_refresh(config->peers, why, sizeof(why));
+    if (peers_generation(config->peers) == seen) return;
+    seen = peers_generation(config->peers);
     for (int i = 0; i < slot_count; i++)
         if (slots[i]->session.listening && !slots[i]->session.public_listener) open_public(epfd, slots[i], config);
 }

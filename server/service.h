@@ -10,6 +10,7 @@
 #define SERVICE_IDLE_TIMEOUT  30   /* seconds for the request after HELLO */
 
 struct tls_identity;
+struct peers;
 
 /* What an epoll entry points to starts with one of these. */
 enum service_watch { SERVICE_WATCH_SESSION = 1, SERVICE_WATCH_RELAY = 2, SERVICE_WATCH_PUBLIC = 3,
@@ -25,7 +26,8 @@ struct service_config {
     uint32_t backends;              /* SECSOCK_BACKEND_* available */
     int check_peer_uid;             /* admit only our own uid (/proc/net/tcp) */
     const struct tls_identity *identity;   /* the TLS backend's; NULL without it */
-    char config_dir[4096];          /* holds the trust list (trust.h) */
+    char config_dir[4096];          /* holds the peers' files and the identity */
+    struct peers *peers;            /* the peer model of config_dir (unix/peers.h) */
     char tls_status[256];           /* why TLS is (not) available, for STATUS */
     unsigned int relay_idle_timeout;
     char ipsec_status[256];

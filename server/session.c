@@ -7,7 +7,7 @@
 #include "log.h"
 #include "ipsec.h"
 #include "policy.h"
-#include "trust.h"
+#include "unix/peers.h"
 #include "session.h"
 #include "secsock/auth.h"
 #include "secsock/settings.h"
@@ -132,27 +132,26 @@ static int handle_proof(struct session *s, const struct secsock_msg *msg, const 
 
 static int handle_connect(struct session *s, const struct secsock_msg_connect *req, const struct service_config *config)
 {
-    static struct trust_store trust;   /* large: kept out of the stack */
-    /* An IPv4 peer reached through a dual-stack socket is the same peer:
-     * what is known of it must not be dodged by naming it ::ffff:a.b.c.d. */
-    const struct secsock_addr peer = secsock_addr_unmapped(&req->peer);
-    const int mapped = peer.family != req->peer.family;
+    /* An IPv4 peer reached through a dual-stack socket is the same peer
+     * (peers_lookup unmaps it): what is known of it must not be dodged by
+     * naming it ::ffff:a.b.c.d. */
+    const int mapped = secsock_addr_unmapped(&req->peer).family != req->peer.family;
     const uint8_t *pin = NULL;
     struct policy_decision d;
     struct secsock_msg reply;
-    char why[256];
+    struct peer peer;
+    char why[300];
 
-    /* Read on every request, so that `secsockctl trust` needs no restart. */
-    if (config->identity)
-    {
-        if (trust_load(config->config_dir, &trust, why, sizeof(why)))
-            log_warn("%s: the trust list is ignored: %s", s->peer, why);
-        else pin = trust_lookup(&trust, &peer);
-    }
+    /* Looked at on every request (read again when changed), so that
+     * `secsockctl trust` needs no restart. */
+    if (peers_refresh(config->peers, why, sizeof(why)) && config->identity)
+        log_warn("%s: the trust list is ignored: %s", s->peer, why);
+    peers_lookup(config->peers, &req->peer, &peer);
+    if (config->identity && peer.auth == PEER_AUTH_PINS) pin = peer.pins[0];
     d = policy_connect(req, config->backends,
                        (pin ? POLICY_PEER_TLS : 0u) |
                        ((config->backends & SECSOCK_BACKEND_IPSEC) && req->protocol == SECSOCK_PROTOCOL_DEFAULT &&
-                        ipsec_peer_configured(config, &peer) ? POLICY_PEER_IPSEC : 0u));
+                        peer.psk ? POLICY_PEER_IPSEC : 0u));
     if (mapped && d.verdict == SECSOCK_VERDICT_PENDING)
     {
         /* IPsec policies for the IPv6 form would never match the IPv4

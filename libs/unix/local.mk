@@ -4,6 +4,7 @@
 noinst_LIBRARIES += libs/unix/libsecsock_unix.a
 libs_unix_libsecsock_unix_a_SOURCES = \
 	libs/unix/client_posix.c libs/unix/client.h \
+	libs/unix/peers.c libs/unix/peers_parse.c libs/unix/peers.h \
 	libs/unix/tls_relay.c libs/unix/tls_relay.h \
 	libs/unix/tls_identity.c libs/unix/tls_identity.h \
 	libs/unix/vici.c libs/unix/vici.h \

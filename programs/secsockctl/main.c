@@ -12,9 +12,8 @@
 #include <unistd.h>
 #include "prefix.h"
 #include "unix/client.h"
+#include "unix/peers.h"
 #include "unix/tls_relay.h"
-#include <arpa/inet.h>
-#include <sys/stat.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
@@ -202,19 +201,17 @@ static int cmd_install(int install)
     return 0;
 }
 
-/* The pin of a PEM certificate file, as 64 hex digits. */
-static int pin_of_file(const char *path, char hex[2 * TLS_RELAY_PIN_LEN + 1])
+/* The pin (SHA-256 of the public key) of a PEM certificate file. */
+static int pin_of_file(const char *path, uint8_t pin[TLS_RELAY_PIN_LEN])
 {
     gnutls_datum_t pem = { NULL, 0 }, der = { NULL, 0 };
     gnutls_x509_crt_t crt = NULL;
-    uint8_t pin[TLS_RELAY_PIN_LEN];
     int ret = -1;
 
     if (gnutls_load_file(path, &pem) || gnutls_x509_crt_init(&crt) ||
         gnutls_x509_crt_import(crt, &pem, GNUTLS_X509_FMT_PEM) ||
         gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der) || tls_pin_of_certificate(&der, pin))
         goto done;
-    for (int i = 0; i < TLS_RELAY_PIN_LEN; i++) sprintf(hex + 2 * i, "%02x", pin[i]);
     ret = 0;
 done:
     gnutls_free(pem.data);
@@ -223,54 +220,62 @@ done:
     return ret;
 }
 
+/* A pin given as 64 hex digits. */
+static int pin_of_hex(const char *hex, uint8_t pin[TLS_RELAY_PIN_LEN])
+{
+    unsigned int byte;
+
+    if (strlen(hex) != 2 * TLS_RELAY_PIN_LEN || strspn(hex, "0123456789abcdefABCDEF") != strlen(hex)) return -1;
+    for (int i = 0; i < TLS_RELAY_PIN_LEN; i++)
+    {
+        sscanf(hex + 2 * i, "%2x", &byte);
+        pin[i] = (uint8_t)byte;
+    }
+    return 0;
+}
+
+static void print_pin(const uint8_t pin[TLS_RELAY_PIN_LEN])
+{
+    for (int i = 0; i < TLS_RELAY_PIN_LEN; i++) printf("%02x", pin[i]);
+}
+
 static int cmd_pin(const char *path)
 {
-    char hex[2 * TLS_RELAY_PIN_LEN + 1];
+    uint8_t pin[TLS_RELAY_PIN_LEN];
 
-    if (pin_of_file(path, hex))
+    if (pin_of_file(path, pin))
     {
         fprintf(stderr, "secsockctl: pin: %s is not a readable PEM certificate\n", path);
         return 1;
     }
-    printf("%s\n", hex);
+    print_pin(pin);
+    printf("\n");
     return 0;
 }
 
 static int cmd_trust(const char *address, const char *port, const char *key)
 {
-    char dir[4096], path[4200], hex[2 * TLS_RELAY_PIN_LEN + 1], *end;
-    unsigned char buf[16];
-    const char *v;
-    FILE *f;
+    char dir[4096], path[4200], why[512];
+    uint8_t pin[TLS_RELAY_PIN_LEN];
 
-    if (inet_pton(AF_INET, address, buf) != 1 && inet_pton(AF_INET6, address, buf) != 1)
-    {
-        fprintf(stderr, "secsockctl: trust: %s is not an IPv4 or IPv6 address\n", address);
-        return 1;
-    }
-    if (strcmp(port, "*") && (strtoul(port, &end, 10) - 1 > 65534 || *end))
-    {
-        fprintf(stderr, "secsockctl: trust: bad port %s\n", port);
-        return 1;
-    }
-    if (strlen(key) == 2 * TLS_RELAY_PIN_LEN && strspn(key, "0123456789abcdefABCDEF") == strlen(key))
-        snprintf(hex, sizeof(hex), "%s", key);
-    else if (pin_of_file(key, hex))
+    if (pin_of_hex(key, pin) && pin_of_file(key, pin))
     {
         fprintf(stderr, "secsockctl: trust: %s is neither a pin nor a PEM certificate\n", key);
         return 1;
     }
-    if ((v = getenv("SECSOCK_CONFIG_DIR")) && *v) snprintf(dir, sizeof(dir), "%s", v);
-    else if ((v = getenv("XDG_CONFIG_HOME")) && *v) snprintf(dir, sizeof(dir), "%s/secsock", v);
-    else snprintf(dir, sizeof(dir), "%s/.config/secsock", getenv("HOME") ? getenv("HOME") : "");
-    mkdir(dir, 0700);
-    snprintf(path, sizeof(path), "%s/peers", dir);
-    if (!(f = fopen(path, "a")) || fprintf(f, "peer %s %s %s\n", address, port, hex) < 0 || fclose(f))
+    if (secsock_config_dir(dir, sizeof(dir)))
     {
-        fprintf(stderr, "secsockctl: trust: cannot write %s: %s\n", path, strerror(errno));
+        fprintf(stderr, "secsockctl: trust: no config directory: set SECSOCK_CONFIG_DIR, XDG_CONFIG_HOME or HOME\n");
         return 1;
     }
-    printf("trusted %s port %s with key %s (in %s)\n", address, port, hex, path);
+    if (peers_add_pinned(dir, address, port, pin, path, sizeof(path), why, sizeof(why)))
+    {
+        fprintf(stderr, "secsockctl: trust: %s %s: %s\n", address, port, why);
+        return 1;
+    }
+    printf("trusted %s port %s with key ", address, port);
+    print_pin(pin);
+    printf(" (in %s)\n", path);
     return 0;
 }
 

@@ -1,7 +1,7 @@
 # libFuzzer targets, one per decoder of bytes from outside the process,
 # built with clang and sanitizers when configure found libFuzzer.
 FUZZ_TARGETS = tests/fuzz/fuzz_proto tests/fuzz/fuzz_settings tests/fuzz/fuzz_control_file \
-	tests/fuzz/fuzz_proc_net_tcp tests/fuzz/fuzz_trust tests/fuzz/fuzz_vici tests/fuzz/fuzz_xfrm \
+	tests/fuzz/fuzz_proc_net_tcp tests/fuzz/fuzz_peers tests/fuzz/fuzz_vici tests/fuzz/fuzz_xfrm \
 	tests/fuzz/fuzz_sock_diag
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I$(top_srcdir)/include -I$(top_srcdir)/libs -D_GNU_SOURCE
@@ -21,7 +21,8 @@ tests/fuzz/fuzz_proc_net_tcp: $(top_srcdir)/tests/fuzz/fuzz_proc_net_tcp.c $(top
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
 tests/fuzz/fuzz_sock_diag: $(top_srcdir)/tests/fuzz/fuzz_sock_diag.c $(top_srcdir)/server/sock_diag.c
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
-tests/fuzz/fuzz_trust: $(top_srcdir)/tests/fuzz/fuzz_trust.c $(top_srcdir)/server/trust.c
+tests/fuzz/fuzz_peers: $(top_srcdir)/tests/fuzz/fuzz_peers.c $(top_srcdir)/libs/unix/peers_parse.c \
+		$(top_srcdir)/libs/secsock/sha256.c
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
 tests/fuzz/fuzz_vici: $(top_srcdir)/tests/fuzz/fuzz_vici.c $(top_srcdir)/libs/unix/vici.c \
 		$(top_srcdir)/libs/unix/vici_tree.c $(top_srcdir)/libs/unix/vici_build.c

@@ -9,6 +9,7 @@ int main(void)
 
     srunner_add_suite(sr, settings_suite());
     srunner_add_suite(sr, runtime_suite());
+    srunner_add_suite(sr, peers_suite());
     srunner_add_suite(sr, policy_suite());
     srunner_add_suite(sr, peer_uid_suite());
     srunner_add_suite(sr, user_reg_suite());

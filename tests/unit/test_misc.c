@@ -1,4 +1,4 @@
-/* The control file, the policy, /proc/net/tcp and user.reg parsers. */
+/* The control file, the policy, /proc/net/tcp and user.reg parsers (the peers' files: test_peers.c). */
 #include <check.h>
 #include <errno.h>
 #include <string.h>
@@ -14,7 +14,6 @@
 #include "../../server/policy.h"
 #include "../../server/peer_uid.h"
 #include "../../server/sock_diag.h"
-#include "../../server/trust.h"
 #include "../../programs/secsockctl/prefix.h"
 #include "unit.h"
 
@@ -293,69 +292,12 @@ START_TEST(user_reg)
 }
 END_TEST
 
-START_TEST(trust_list)
-{
-    static struct trust_store store;
-    static const char good[] =
-        "# peers that speak secsock's TLS\n"
-        "peer 127.0.0.1 443 abababababababababababababababababababababababababababababababab\n"
-        "\n"
-        "  peer ::1 *  0101010101010101010101010101010101010101010101010101010101010101  # any port\r\n";
-    struct secsock_addr v4 = { SECSOCK_AF_INET, 443, 0, { 127, 0, 0, 1 } }, v6 = { SECSOCK_AF_INET6, 9, 0, { 0 } };
-    const uint8_t *pin;
-    char why[256];
-
-    v6.addr[15] = 1;
-    ck_assert_int_eq(trust_parse(good, strlen(good), &store, why, sizeof(why)), 0);
-    ck_assert_uint_eq(store.count, 2);
-    ck_assert_ptr_nonnull(pin = trust_lookup(&store, &v4));
-    ck_assert_int_eq(pin[0], 0xab);
-    v4.port = 444;
-    ck_assert_ptr_null(trust_lookup(&store, &v4));   /* another port */
-    ck_assert_ptr_nonnull(pin = trust_lookup(&store, &v6));
-    ck_assert_int_eq(pin[31], 0x01);
-    v6.addr[15] = 2;
-    ck_assert_ptr_null(trust_lookup(&store, &v6));
-    /* A peer's own port wins over '*', in either order. */
-    {
-        static const char both[] =
-            "peer 10.0.0.1 * 0101010101010101010101010101010101010101010101010101010101010101\n"
-            "peer 10.0.0.1 4433 0202020202020202020202020202020202020202020202020202020202020202\n"
-            "peer 10.0.0.2 4433 0303030303030303030303030303030303030303030303030303030303030303\n"
-            "peer 10.0.0.2 * 0404040404040404040404040404040404040404040404040404040404040404\n";
-        struct secsock_addr a = { SECSOCK_AF_INET, 4433, 0, { 10, 0, 0, 1 } };
-        ck_assert_int_eq(trust_parse(both, strlen(both), &store, why, sizeof(why)), 0);
-        ck_assert_int_eq(trust_lookup(&store, &a)[0], 0x02);
-        a.port = 80;
-        ck_assert_int_eq(trust_lookup(&store, &a)[0], 0x01);
-        a.addr[3] = 2;
-        ck_assert_int_eq(trust_lookup(&store, &a)[0], 0x04);
-        a.port = 4433;
-        ck_assert_int_eq(trust_lookup(&store, &a)[0], 0x03);
-    }
-    /* Each bad line is named, and nothing of the file is used. */
-    ck_assert_int_eq(trust_parse("peer 1.2.3 443 ab\n", 18, &store, why, sizeof(why)), -1);
-    ck_assert_ptr_nonnull(strstr(why, "line 1"));
-    ck_assert_uint_eq(store.count, 0);
-    ck_assert_int_eq(trust_parse("peer 127.0.0.1 0 ab\n", 21, &store, why, sizeof(why)), -1);
-    ck_assert_int_eq(trust_parse("peer 127.0.0.1 443 abab\n", 24, &store, why, sizeof(why)), -1);
-    ck_assert_int_eq(trust_parse("host 127.0.0.1 443\n", 19, &store, why, sizeof(why)), -1);
-    {
-        static const char extra[] =
-            "peer 127.0.0.1 * abababababababababababababababababababababababababababababababab x\n";
-        ck_assert_int_eq(trust_parse(extra, strlen(extra), &store, why, sizeof(why)), -1);
-        ck_assert_ptr_nonnull(strstr(why, "trailing"));
-    }
-}
-END_TEST
-
 Suite *runtime_suite(void)
 {
     Suite *s = suite_create("runtime");
     TCase *tc = tcase_create("control file");
     tcase_add_test(tc, control_file);
     tcase_add_test(tc, secret_file);
-    tcase_add_test(tc, trust_list);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -5,6 +5,7 @@
 Suite *proto_suite(void);
 Suite *settings_suite(void);
 Suite *runtime_suite(void);
+Suite *peers_suite(void);
 Suite *policy_suite(void);
 Suite *peer_uid_suite(void);
 Suite *user_reg_suite(void);
