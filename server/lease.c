@@ -112,3 +112,8 @@ int lease_reserve(uint8_t socktype, const struct secsock_addr *addr, struct secs
     reserved_count++;
     return fd;
 }
+
+unsigned int lease_count(void)
+{
+    return reserved_count;
+}

@@ -13,6 +13,9 @@
 int lease_reserve(uint8_t socktype, const struct secsock_addr *addr, struct secsock_addr *bound,
                   uint32_t *wsa_error);
 
+/* How many addresses are reserved now. */
+unsigned int lease_count(void);
+
 /* Gives a reservation back (closes fd). */
 void lease_release(int fd);
 

@@ -18,7 +18,7 @@
 #include "log.h"
 #include "runtime_dir.h"
 #include "unix/client.h"
-#include "ipsec.h"
+#include "backend_ipsec.h"
 #include "ktls.h"
 #include "service.h"
 #include "unix/peers.h"
@@ -252,7 +252,7 @@ int main(int argc, char **argv)
     config.relay_idle_timeout = idle_timeout;
     memcpy(config.ktls_status, ktls_status, sizeof(config.ktls_status));
     setup_tls(&config, &identity);
-    config.ipsec_event_fd = ipsec_backend_init(&config, dir);
+    ipsec_backend_init(&config, dir);
     if ((listen_fd = service_listen(&port)) < 0)
     {
         log_error("cannot listen on 127.0.0.1: %s", strerror(errno));

@@ -1,107 +1,62 @@
 /*
- * The policy step.  A TCP peer in the trust list is reached over TLS, whatever
- * the flags ask (TLS protects and encrypts).  Any other peer cannot be
- * secured: ALLOW_INSECURE goes on in clear text, anything else is refused
- * before a byte is sent (GUARANTEE_ENCRYPTION and "no flag" alike: without
- * ALLOW_INSECURE, Windows never sends in clear).
+ * The policy step: the backends in the order they are asked.  A TCP peer
+ * with a pin is reached over TLS, whatever the flags ask (TLS protects and
+ * encrypts); IPsec serves what asks for it by name and peers with a
+ * pre-shared key; none decides everything else: ALLOW_INSECURE goes on in
+ * clear text, anything else is refused before a byte is sent
+ * (GUARANTEE_ENCRYPTION and "no flag" alike: without ALLOW_INSECURE,
+ * Windows never sends in clear).  A new backend is one entry here.
  */
+#include "backend.h"
 #include "policy.h"
 #include "secsock/settings.h"
-#include "secsock/wsaerr.h"
 
-static int clear_allowed(uint32_t flags)
+/* none last: it decides whatever the others do not serve. */
+const struct backend_ops *const backend_table[] = { &backend_tls, &backend_ipsec, &backend_none };
+const unsigned int backend_count = sizeof(backend_table) / sizeof(*backend_table);
+
+int policy_clear_allowed(uint32_t flags)
 {
     return (flags & SECSOCK_FLAG_ALLOW_INSECURE) != 0;
 }
 
-struct policy_decision policy_connect(const struct secsock_msg_connect *req, uint32_t backends, unsigned int peer)
+int policy_ipsec_by_name(uint32_t protocol)
 {
-    struct policy_decision d = { SECSOCK_VERDICT_REFUSE, SECSOCK_WSAECONNREFUSED, 0, "none", NULL };
+    return protocol == SECSOCK_PROTOCOL_IPSEC || protocol == SECSOCK_PROTOCOL_IPSEC2;
+}
 
-    if (req->protocol >= SECSOCK_PROTOCOL_INVALID)
+struct policy_decision policy_connect(const struct secsock_msg_connect *req, uint32_t backends,
+                                      const struct peer *peer)
+{
+    struct policy_decision d = { SECSOCK_VERDICT_REFUSE, 0, 0, NULL, NULL, NULL };
+
+    for (unsigned int i = 0; i < backend_count; i++)
     {
-        d.wsa_error = SECSOCK_WSAEINVAL;
-        d.reason = "invalid security protocol";
-        return d;
+        const struct backend_ops *b = backend_table[i];
+        if (!b->serves_connect || !b->serves_connect(req, peer, backends, &d)) continue;
+        d.backend = b;
+        if (!d.label) d.label = b->name;
+        break;
     }
-    if (req->protocol == SECSOCK_PROTOCOL_IPSEC || req->protocol == SECSOCK_PROTOCOL_IPSEC2)
-    {
-        /* IPsec was asked for by name: never TLS instead. */
-        if ((backends & SECSOCK_BACKEND_IPSEC) && req->socktype == SECSOCK_SOCK_STREAM)
-        {
-            d.verdict = SECSOCK_VERDICT_PENDING;
-            d.wsa_error = 0;
-            d.backend = "ipsec";
-            d.reason = "IPsec: policies for the 5-tuple, SA from charon";
-            return d;
-        }
-        d.backend = "ipsec";
-        if (clear_allowed(req->flags))
-        {
-            d.verdict = SECSOCK_VERDICT_DIRECT;
-            d.wsa_error = 0;
-            d.reason = "IPsec is not available here (see secsockctl status); ALLOW_INSECURE permits clear text";
-            return d;
-        }
-        d.reason = "IPsec asked for and not available here (see secsockctl status): refused, nothing sent";
-        return d;
-    }
-    if ((peer & POLICY_PEER_TLS) && (backends & SECSOCK_BACKEND_TLS) && req->socktype == SECSOCK_SOCK_STREAM)
-    {
-        d.verdict = SECSOCK_VERDICT_RELAY;
-        d.wsa_error = 0;
-        d.info_flags = SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED;
-        d.backend = "tls";
-        d.reason = "trusted peer: TLS 1.3 with its pinned key";
-        return d;
-    }
-    if ((peer & POLICY_PEER_IPSEC) && (backends & SECSOCK_BACKEND_IPSEC) && req->socktype == SECSOCK_SOCK_STREAM)
-    {
-        d.verdict = SECSOCK_VERDICT_PENDING;
-        d.wsa_error = 0;
-        d.backend = "ipsec";
-        d.reason = "peer configured for IPsec (ipsec-psk): policies for the 5-tuple, SA from charon";
-        return d;
-    }
-    if (clear_allowed(req->flags))
-    {
-        d.verdict = SECSOCK_VERDICT_DIRECT;
-        d.wsa_error = 0;
-        d.reason = "no backend can secure this peer; ALLOW_INSECURE permits clear text";
-        return d;
-    }
-    d.reason = (req->flags & SECSOCK_FLAG_GUARANTEE_ENCRYPTION)
-        ? "GUARANTEE_ENCRYPTION and no backend can encrypt: refused, nothing sent"
-        : "protection required and no backend can secure this peer: refused, nothing sent";
     return d;
 }
 
 struct policy_decision policy_bind(const struct secsock_msg_bind *req, uint32_t backends)
 {
-    struct policy_decision d = { SECSOCK_VERDICT_RESERVED, 0, 0, "none", NULL };
+    struct policy_decision d = { SECSOCK_VERDICT_REFUSE, 0, 0, NULL, NULL, NULL };
 
-    (void)backends;
-    if (req->protocol >= SECSOCK_PROTOCOL_INVALID)
+    for (unsigned int i = 0; i < backend_count; i++)
     {
-        d.verdict = SECSOCK_VERDICT_REFUSE;
-        d.wsa_error = SECSOCK_WSAEINVAL;
-        d.reason = "invalid security protocol";
-        return d;
+        const struct backend_ops *b = backend_table[i];
+        if (!b->serves_bind || !b->serves_bind(req, backends, &d)) continue;
+        d.backend = b;
+        if (!d.label) d.label = b->name;
+        break;
     }
-    if ((req->protocol == SECSOCK_PROTOCOL_IPSEC || req->protocol == SECSOCK_PROTOCOL_IPSEC2) &&
-        (backends & SECSOCK_BACKEND_IPSEC) && req->socktype == SECSOCK_SOCK_STREAM)
-    {
-        d.verdict = SECSOCK_VERDICT_HELD;
-        d.backend = "ipsec";
-        d.reason = "IPsec: the program binds its own socket; on LISTEN, policies for its port and a responder in charon";
-        return d;
-    }
-    if (clear_allowed(req->flags))
-    {
-        d.verdict = SECSOCK_VERDICT_DIRECT;
-        d.reason = "ALLOW_INSECURE: the program binds its own socket";
-        return d;
-    }
-    d.reason = "protection required: the service holds the address and lets no clear peer in";
     return d;
+}
+
+int policy_backend_answers(const struct policy_decision *d)
+{
+    return d->verdict == SECSOCK_VERDICT_RELAY || d->verdict == SECSOCK_VERDICT_PENDING;
 }

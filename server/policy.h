@@ -1,32 +1,40 @@
 /*
- * Which backend serves a secured socket, and how: a pure function of the
- * request and of the backends this service has.
+ * Which backend serves a secured socket, and how: the backends of the
+ * ordered table (backend_table) are asked in turn; the first that serves
+ * the request decides.  A pure function of the request, of what the
+ * configuration says of the peer and of the backends this service has.
  */
 #ifndef SECSOCKD_POLICY_H
 #define SECSOCKD_POLICY_H
 
 #include <stdint.h>
 #include "secsock/proto.h"
+#include "unix/peers.h"
+
+struct backend_ops;
 
 struct policy_decision {
     uint8_t verdict;        /* enum secsock_verdict */
     uint32_t wsa_error;     /* with SECSOCK_VERDICT_REFUSE */
     uint32_t info_flags;    /* SOCKET_INFO_* of the resulting connection */
-    const char *backend;    /* name of the backend that decided */
+    const struct backend_ops *backend;   /* the backend that decided, and serves what follows */
+    const char *label;      /* the verdict's backend field: its name, or the backend asked for by name */
     const char *reason;     /* for the log */
 };
 
-/* What the configuration says of a peer. */
-enum policy_peer {
-    POLICY_PEER_TLS   = 1,   /* in the trust list: speaks secsock's TLS, with a known key */
-    POLICY_PEER_IPSEC = 2,   /* has a pre-shared key (ipsec-psk): IPsec is configured for it */
-};
-
-/* backends: SECSOCK_BACKEND_* bits available here; peer: POLICY_PEER_*
- * bits.  The DEFAULT protocol is served by TLS for trusted peers, else by
- * IPsec for peers configured for it, else by none; IPSEC and IPSEC2 only
- * by IPsec.  SECSOCK_VERDICT_PENDING: the IPsec backend sets it up. */
-struct policy_decision policy_connect(const struct secsock_msg_connect *req, uint32_t backends, unsigned int peer);
+/* backends: SECSOCK_BACKEND_* bits available here.  The DEFAULT protocol
+ * is served by TLS for peers with a pin, else by IPsec for peers with a
+ * pre-shared key, else by none; IPSEC and IPSEC2 only by IPsec. */
+struct policy_decision policy_connect(const struct secsock_msg_connect *req, uint32_t backends,
+                                      const struct peer *peer);
 struct policy_decision policy_bind(const struct secsock_msg_bind *req, uint32_t backends);
+
+/* Whether the decision's backend sets the connection up and answers
+ * (verdict RELAY or PENDING, said as PENDING at once). */
+int policy_backend_answers(const struct policy_decision *d);
+
+/* Helpers for the backends' serves_* (policy.c). */
+int policy_clear_allowed(uint32_t flags);
+int policy_ipsec_by_name(uint32_t protocol);
 
 #endif

@@ -11,15 +11,23 @@
 
 struct tls_identity;
 struct peers;
+struct backend_ops;
 
-/* What an epoll entry points to starts with one of these. */
-enum service_watch { SERVICE_WATCH_SESSION = 1, SERVICE_WATCH_RELAY = 2, SERVICE_WATCH_PUBLIC = 3,
-                     SERVICE_WATCH_IPSEC = 4, SERVICE_WATCH_GONE = 5 };
+/* What an epoll entry points to starts with one of these: a session's
+ * (owner NULL) or a backend's, whose event operation it goes to. */
+struct watch {
+    const struct backend_ops *owner;
+    int gone;                       /* ended earlier in this batch of events */
+    int kind;                       /* the owner's own distinction between its watches */
+};
 
-/* Frees an epoll entry's object once the current batch of events is done:
- * a later event of the same batch may still point to it (a relay has two
- * descriptors), and must find it marked SERVICE_WATCH_GONE, not freed. */
-void service_free_later(void *watch);
+/* Adds, changes (op EPOLL_CTL_*) or removes a watch of fd. */
+int service_watch_ctl(int op, int fd, uint32_t events, struct watch *watch);
+
+/* Frees a watched object once the current batch of events is done: a
+ * later event of the same batch may still point to it (a relay has two
+ * descriptors), and must find it gone, not freed. */
+void service_free_later(struct watch *watch);
 
 struct service_config {
     uint8_t secret[SECSOCK_SECRET_LEN];
@@ -28,11 +36,10 @@ struct service_config {
     const struct tls_identity *identity;   /* the TLS backend's; NULL without it */
     char config_dir[4096];          /* holds the peers' files and the identity */
     struct peers *peers;            /* the peer model of config_dir (unix/peers.h) */
+    unsigned int relay_idle_timeout;   /* seconds without traffic before a relay ends; 0: never */
     char tls_status[256];           /* why TLS is (not) available, for STATUS */
-    unsigned int relay_idle_timeout;
-    char ipsec_status[256];
-    char ktls_status[256];          /* kernel TLS: asked for, offered, on */         /* why IPsec is (not) available, for STATUS */
-    int ipsec_event_fd;             /* IPsec set-ups report here; -1: no IPsec backend */   /* seconds without traffic before a relay ends; 0: never */
+    char ktls_status[256];          /* kernel TLS: asked for, offered, on */
+    char ipsec_status[256];         /* why IPsec is (not) available */
 };
 
 /* Listens on 127.0.0.1 (port 0: the kernel picks).  Returns the listening

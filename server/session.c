@@ -5,7 +5,6 @@
 #include <unistd.h>
 #include "lease.h"
 #include "log.h"
-#include "ipsec.h"
 #include "policy.h"
 #include "unix/peers.h"
 #include "session.h"
@@ -14,14 +13,13 @@
 #include "secsock/sha256.h"
 #include "secsock/wsaerr.h"
 
-void session_init(struct session *s, int fd, const char *peer, time_t now)
+void session_init(struct session *s, int fd, const char *peer, struct reply_to self, time_t now)
 {
     memset(s, 0, sizeof(*s));
     s->fd = fd;
     s->state = SESSION_HELLO;
     s->deadline = now + SERVICE_HELLO_TIMEOUT;
-    s->lease_fd = -1;
-    s->guard.fd = -1;
+    s->self = self;
     snprintf(s->peer, sizeof(s->peer), "%s", peer);
 }
 
@@ -132,11 +130,6 @@ static int handle_proof(struct session *s, const struct secsock_msg *msg, const 
 
 static int handle_connect(struct session *s, const struct secsock_msg_connect *req, const struct service_config *config)
 {
-    /* An IPv4 peer reached through a dual-stack socket is the same peer
-     * (peers_lookup unmaps it): what is known of it must not be dodged by
-     * naming it ::ffff:a.b.c.d. */
-    const int mapped = secsock_addr_unmapped(&req->peer).family != req->peer.family;
-    const uint8_t *pin = NULL;
     struct policy_decision d;
     struct secsock_msg reply;
     struct peer peer;
@@ -147,37 +140,18 @@ static int handle_connect(struct session *s, const struct secsock_msg_connect *r
     if (peers_refresh(config->peers, why, sizeof(why)) && config->identity)
         log_warn("%s: the trust list is ignored: %s", s->peer, why);
     peers_lookup(config->peers, &req->peer, &peer);
-    if (config->identity && peer.auth == PEER_AUTH_PINS) pin = peer.pins[0];
-    d = policy_connect(req, config->backends,
-                       (pin ? POLICY_PEER_TLS : 0u) |
-                       ((config->backends & SECSOCK_BACKEND_IPSEC) && req->protocol == SECSOCK_PROTOCOL_DEFAULT &&
-                        peer.psk ? POLICY_PEER_IPSEC : 0u));
-    if (mapped && d.verdict == SECSOCK_VERDICT_PENDING)
-    {
-        /* IPsec policies for the IPv6 form would never match the IPv4
-         * packets: refused, never carried on unprotected. */
-        d.verdict = SECSOCK_VERDICT_REFUSE;
-        d.wsa_error = SECSOCK_WSAEOPNOTSUPP;
-        d.reason = "IPsec to an IPv4-mapped address: refused (use an AF_INET socket)";
-    }
+    d = policy_connect(req, config->backends, &peer);
     log_info("%s: CONNECT %s peer port %u (protocol %u, flags %#x, target \"%s\"): %s",
              s->peer, req->socktype == SECSOCK_SOCK_DGRAM ? "udp" : "tcp", req->peer.port, req->protocol,
              req->flags, req->target_name, d.reason);
-    if (d.verdict == SECSOCK_VERDICT_PENDING)
+    if (policy_backend_answers(&d))
     {
-        /* IPsec: set up by the backend's thread; it replies. */
-        s->wants_ipsec = 1;
-        s->ipsec_request = *req;
-        return queue_pending(s, req, d.backend);
-    }
-    if (d.verdict == SECSOCK_VERDICT_RELAY)
-    {
-        /* The relay replies once the peer is reached and verified. */
-        s->relay_peer = req->peer;
-        s->relay_protocol = req->protocol;
-        memcpy(s->relay_name, req->target_name, sizeof(s->relay_name));
-        memcpy(s->relay_pin, pin, sizeof(s->relay_pin));
-        return queue_pending(s, req, d.backend);
+        /* PENDING is said at once, so that a non-blocking connect need not
+         * wait; the backend answers once the connection is set up. */
+        if (queue_pending(s, req, d.label)) return -1;
+        s->backend = d.backend;
+        s->backend_state = d.backend->connect(s->self, req, &peer, s->peer, config);
+        return 0;
     }
     memset(&reply, 0, sizeof(reply));
     reply.type = SECSOCK_MSG_CONNECT_VERDICT;
@@ -185,13 +159,12 @@ static int handle_connect(struct session *s, const struct secsock_msg_connect *r
     reply.u.connect_verdict.wsa_error = d.wsa_error;
     reply.u.connect_verdict.info_flags = d.info_flags;
     reply.u.connect_verdict.protocol = req->protocol;
-    snprintf(reply.u.connect_verdict.backend, sizeof(reply.u.connect_verdict.backend), "%s", d.backend);
+    snprintf(reply.u.connect_verdict.backend, sizeof(reply.u.connect_verdict.backend), "%s", d.label);
     s->state = SESSION_CLOSING;
     return queue(s, &reply);
 }
 
-static int handle_bind(struct session *s, const struct secsock_msg_bind *req, const struct service_config *config,
-                       struct service_stats *stats)
+static int handle_bind(struct session *s, const struct secsock_msg_bind *req, const struct service_config *config)
 {
     struct policy_decision d = policy_bind(req, config->backends);
     struct secsock_msg reply;
@@ -199,41 +172,31 @@ static int handle_bind(struct session *s, const struct secsock_msg_bind *req, co
 
     memset(&reply, 0, sizeof(reply));
     reply.type = SECSOCK_MSG_BIND_VERDICT;
-    snprintf(reply.u.bind_verdict.backend, sizeof(reply.u.bind_verdict.backend), "%s", d.backend);
+    snprintf(reply.u.bind_verdict.backend, sizeof(reply.u.bind_verdict.backend), "%s", d.label);
     if (req->socktype != SECSOCK_SOCK_STREAM && req->socktype != SECSOCK_SOCK_DGRAM)
     {
         d.verdict = SECSOCK_VERDICT_REFUSE;
         d.wsa_error = SECSOCK_WSAEINVAL;
         d.reason = "unknown socket type";
     }
-    if (d.verdict == SECSOCK_VERDICT_RESERVED)
+    if (d.verdict == SECSOCK_VERDICT_RESERVED || d.verdict == SECSOCK_VERDICT_HELD)
     {
-        s->lease_fd = lease_reserve(req->socktype, &req->local, &reply.u.bind_verdict.bound, &wsa_error);
-        if (s->lease_fd < 0)
+        /* The session becomes a lease of the backend. */
+        if (!(s->backend_state = d.backend->bind(s->self, req, s->peer, &reply.u.bind_verdict.bound, &wsa_error)))
         {
             d.verdict = SECSOCK_VERDICT_REFUSE;
             d.wsa_error = wsa_error;
             d.reason = "the public address cannot be bound";
         }
     }
-    log_info("%s: BIND %s port %u (protocol %u, flags %#x): %s%s", s->peer,
+    log_info("%s: BIND %s port %u (protocol %u, flags %#x): %s", s->peer,
              req->socktype == SECSOCK_SOCK_DGRAM ? "udp" : "tcp", req->local.port, req->protocol, req->flags,
-             d.reason, d.verdict == SECSOCK_VERDICT_RESERVED ? "" : "");
+             d.reason);
     reply.u.bind_verdict.verdict = d.verdict;
     reply.u.bind_verdict.wsa_error = d.wsa_error;
-    if (d.verdict == SECSOCK_VERDICT_RESERVED)
+    if (s->backend_state)
     {
-        s->lease_socktype = req->socktype;
-        s->state = SESSION_LEASE;
-        s->deadline = 0;
-        stats->leases++;
-    }
-    else if (d.verdict == SECSOCK_VERDICT_HELD)
-    {
-        /* An IPsec server: it binds its own socket; LISTEN names the port. */
-        s->lease_socktype = req->socktype;
-        s->ipsec_listener = 1;
-        s->bind_request = *req;
+        s->backend = d.backend;
         s->state = SESSION_LEASE;
         s->deadline = 0;
     }
@@ -244,42 +207,10 @@ static int handle_bind(struct session *s, const struct secsock_msg_bind *req, co
 static int handle_listen(struct session *s, const struct secsock_msg_listen *req, const struct service_config *config)
 {
     struct secsock_msg reply;
-    char why[200];
 
     memset(&reply, 0, sizeof(reply));
     reply.type = SECSOCK_MSG_LISTEN_VERDICT;
-    if (s->ipsec_listener)
-    {
-        /* req->hidden is the program's own, public address here. */
-        reply.u.listen_verdict.verdict = SECSOCK_VERDICT_HELD;
-        if (!s->ipsec && !(s->ipsec = ipsec_listener_start(&s->bind_request, &req->hidden, config, why, sizeof(why))))
-        {
-            log_warn("%s: LISTEN port %u with IPsec: %s", s->peer, req->hidden.port, why);
-            if (!(s->bind_request.flags & SECSOCK_FLAG_ALLOW_INSECURE))
-                reply.u.listen_verdict.wsa_error = SECSOCK_WSAENETDOWN;
-            reply.u.listen_verdict.verdict = SECSOCK_VERDICT_DIRECT;
-        }
-        return queue(s, &reply);
-    }
-    /* Clear peers never get in: the public address stays bound and not
-     * listening (the kernel refuses them), or only the TLS backend listens
-     * and verifies each client.  The program's hidden
-     * listener takes only what we deliver, enforced by the kernel before
-     * the program listens; if that cannot be done the server fails closed. */
-    reply.u.listen_verdict.verdict = SECSOCK_VERDICT_RESERVED;
-    if (s->guard.fd < 0 && hidden_guard_protect(&s->guard, req->socket_inode, &req->hidden, why, sizeof(why)))
-    {
-        log_warn("%s: LISTEN refused: %s", s->peer, why);
-        reply.u.listen_verdict.verdict = SECSOCK_VERDICT_REFUSE;
-        reply.u.listen_verdict.wsa_error = SECSOCK_WSAENETDOWN;
-        return queue(s, &reply);
-    }
-    log_info("%s: LISTEN (backlog %u, hidden port %u, guarded)", s->peer, req->backlog, req->hidden.port);
-    /* The service decides after the reply whether TLS peers may come in. */
-    s->listen_pending = 1;
-    s->listening = 1;
-    s->backlog = req->backlog;
-    s->hidden = req->hidden;
+    s->backend->listen(s->backend_state, req, &reply.u.listen_verdict, s->peer, config);
     return queue(s, &reply);
 }
 
@@ -292,7 +223,7 @@ static int handle_status(struct session *s, const struct service_config *config,
     reply.u.status_reply.service_pid = (uint32_t)getpid();
     reply.u.status_reply.proto_version = SECSOCK_PROTO_VERSION;
     reply.u.status_reply.backends = config->backends;
-    reply.u.status_reply.leases = stats->leases;
+    reply.u.status_reply.leases = lease_count();
     reply.u.status_reply.requests = stats->requests;
     snprintf(reply.u.status_reply.report, sizeof(reply.u.status_reply.report),
              "none: available\n"
@@ -317,7 +248,7 @@ static int handle(struct session *s, const struct secsock_msg *msg, const struct
         switch (msg->type)
         {
         case SECSOCK_MSG_CONNECT: return handle_connect(s, &msg->u.connect, config);
-        case SECSOCK_MSG_BIND: return handle_bind(s, &msg->u.bind, config, stats);
+        case SECSOCK_MSG_BIND: return handle_bind(s, &msg->u.bind, config);
         case SECSOCK_MSG_STATUS: return handle_status(s, config, stats);
         default: break;
         }
@@ -370,14 +301,8 @@ int session_process(struct session *s, const struct service_config *config, stru
     return 0;
 }
 
-void session_release(struct session *s, struct service_stats *stats)
+void session_release(struct session *s)
 {
-    hidden_guard_release(&s->guard);
-    if (s->lease_fd >= 0)
-    {
-        lease_release(s->lease_fd);
-        s->lease_fd = -1;
-        stats->leases--;
-        log_info("%s: lease closed: reserved address released", s->peer);
-    }
+    if (s->backend_state && s->backend->closed) s->backend->closed(s->backend_state);
+    s->backend_state = NULL;
 }

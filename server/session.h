@@ -1,8 +1,9 @@
 /*
  * One control connection: authenticate (HELLO, CHALLENGE, PROOF:
- * secsock/auth.h), then one request; a BIND
- * that reserves an address turns the connection into a lease that lasts
- * until the client closes it.
+ * secsock/auth.h), then one request, served by the backend the policy
+ * chose (backend.h); a BIND that reserves an address turns the connection
+ * into a lease that lasts until the client closes it.  No backend is
+ * named here.
  */
 #ifndef SECSOCKD_SESSION_H
 #define SECSOCKD_SESSION_H
@@ -11,8 +12,8 @@
 #include <stdint.h>
 #include <time.h>
 #include "secsock/proto.h"
+#include "backend.h"
 #include "service.h"
-#include "hidden_guard.h"
 
 enum session_state {
     SESSION_HELLO,     /* waiting for HELLO */
@@ -26,10 +27,10 @@ enum session_state {
 
 struct service_stats {
     uint64_t requests;
-    uint32_t leases;
 };
 
 struct session {
+    struct watch watch;               /* owner NULL: the event loop serves it */
     int fd;
     enum session_state state;
     time_t deadline;                  /* 0: none */
@@ -37,41 +38,26 @@ struct session {
     size_t in_len;
     uint8_t out[SECSOCK_HEADER_LEN + SECSOCK_MAX_PAYLOAD];
     size_t out_len;
-    int lease_fd;                     /* the reserved socket, or -1 */
-    uint8_t lease_socktype;
     char peer[64];                    /* for the log */
     /* SESSION_PROOF: this connection's nonces; the PROOF must cover both. */
     uint8_t client_nonce[SECSOCK_NONCE_LEN];
     uint8_t server_nonce[SECSOCK_NONCE_LEN];
     uint32_t client_pid;
-    /* SESSION_WAITING: what the relay must reach, and the key it must show. */
-    struct secsock_addr relay_peer;
-    char relay_name[SECSOCK_MAX_STR + 1];
-    uint8_t relay_pin[32];
-    uint32_t relay_protocol;
-    void *relay;                      /* the relay set up for this request */
-    int wants_ipsec;                  /* SESSION_WAITING: the set-up is IPsec's */
-    struct secsock_msg_connect ipsec_request;
-    void *ipsec;                      /* the IPsec set-up or protection of this request */
-    int ipsec_listener;               /* SESSION_LEASE of an IPsec server: LISTEN protects its port */
-    struct secsock_msg_bind bind_request;
-    /* SESSION_LEASE: LISTEN asked for; the program's hidden address. */
-    int listen_pending;
-    int listening;                    /* LISTEN was asked for (the public address may still be closed) */
-    uint32_t backlog;
-    struct secsock_addr hidden;
-    struct hidden_guard guard;        /* makes the kernel refuse what we do not deliver to hidden */
-    void *public_listener;            /* the TLS backend accepts on lease_fd */
+    struct reply_to self;             /* how a backend's answer finds this session */
+    /* The backend serving the request, and what it keeps for this session
+     * (a set-up, a lease, a protection) until it lets go or the session closes. */
+    const struct backend_ops *backend;
+    void *backend_state;
 };
 
-void session_init(struct session *s, int fd, const char *peer, time_t now);
+void session_init(struct session *s, int fd, const char *peer, struct reply_to self, time_t now);
 
 /* Consumes the frames in s->in; queues replies in s->out.  Returns 0, or -1
  * when the connection must close at once. */
 int session_process(struct session *s, const struct service_config *config, struct service_stats *stats,
                     time_t now);
 
-/* Releases what the session holds (not its fd). */
-void session_release(struct session *s, struct service_stats *stats);
+/* Gives what a backend keeps for the session back to it (not the fd). */
+void session_release(struct session *s);
 
 #endif

@@ -13,7 +13,6 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/test_vici_client.c \
 	tests/unit/test_xfrm.c \
 	tests/unit/test_sha256.c \
-	server/policy.c server/peer_uid.c server/sock_diag.c \
 	programs/secsockctl/prefix.c
 tests_unit_unit_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(GNUTLS_CFLAGS)
-tests_unit_unit_tests_LDADD = libs/unix/libsecsock_unix.a libs/secsock/libsecsock.a $(CHECK_LIBS) $(GNUTLS_LIBS)
+tests_unit_unit_tests_LDADD = server/libsecsockd.a libs/unix/libsecsock_unix.a libs/secsock/libsecsock.a $(CHECK_LIBS) $(GNUTLS_LIBS) -lpthread

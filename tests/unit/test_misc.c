@@ -85,6 +85,29 @@ START_TEST(secret_file)
 }
 END_TEST
 
+/* A peer as the peer model hands it out: PEER_TLS, a pin; PEER_IPSEC, a
+ * pre-shared key. */
+enum { PEER_TLS = 1, PEER_IPSEC = 2 };
+
+static const struct peer *peer_with(unsigned int what)
+{
+    static const uint8_t psk[] = "key";
+    static struct peer peer;
+
+    memset(&peer, 0, sizeof(peer));
+    if (what & PEER_TLS)
+    {
+        peer.auth = PEER_AUTH_PINS;
+        peer.pin_count = 1;
+    }
+    if (what & PEER_IPSEC)
+    {
+        peer.psk = psk;
+        peer.psk_len = 3;
+    }
+    return &peer;
+}
+
 START_TEST(policy_none)
 {
     struct secsock_msg_connect c;
@@ -97,15 +120,15 @@ START_TEST(policy_none)
     {
         c.protocol = b.protocol = protocol;
         c.flags = b.flags = SECSOCK_FLAG_GUARANTEE_ENCRYPTION;
-        d = policy_connect(&c, SECSOCK_BACKEND_NONE, 0);
+        d = policy_connect(&c, SECSOCK_BACKEND_NONE, peer_with(0));
         ck_assert_int_eq(d.verdict, SECSOCK_VERDICT_REFUSE);
         ck_assert_int_eq(d.wsa_error, SECSOCK_WSAECONNREFUSED);
         ck_assert_int_eq(policy_bind(&b, SECSOCK_BACKEND_NONE).verdict, SECSOCK_VERDICT_RESERVED);
         c.flags = b.flags = 0;
-        ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE, 0).verdict, SECSOCK_VERDICT_REFUSE);
+        ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE, peer_with(0)).verdict, SECSOCK_VERDICT_REFUSE);
         ck_assert_int_eq(policy_bind(&b, SECSOCK_BACKEND_NONE).verdict, SECSOCK_VERDICT_RESERVED);
         c.flags = b.flags = SECSOCK_FLAG_ALLOW_INSECURE;
-        d = policy_connect(&c, SECSOCK_BACKEND_NONE, 0);
+        d = policy_connect(&c, SECSOCK_BACKEND_NONE, peer_with(0));
         ck_assert_int_eq(d.verdict, SECSOCK_VERDICT_DIRECT);
         ck_assert_int_eq(d.info_flags, 0);
         ck_assert_int_eq(policy_bind(&b, SECSOCK_BACKEND_NONE).verdict, SECSOCK_VERDICT_DIRECT);
@@ -117,20 +140,20 @@ START_TEST(policy_none)
         c.protocol = protocol;
         c.socktype = SECSOCK_SOCK_STREAM;
         c.flags = SECSOCK_FLAG_GUARANTEE_ENCRYPTION;
-        ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_IPSEC, 0).verdict,
+        ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_IPSEC, peer_with(0)).verdict,
                          SECSOCK_VERDICT_PENDING);
-        ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS, 1).verdict,
+        ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS, peer_with(1)).verdict,
                          SECSOCK_VERDICT_REFUSE);
         c.flags = SECSOCK_FLAG_ALLOW_INSECURE;
-        ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS, 1).verdict,
+        ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS, peer_with(1)).verdict,
                          SECSOCK_VERDICT_DIRECT);
-        ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_IPSEC, 1).verdict,
+        ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_IPSEC, peer_with(1)).verdict,
                          SECSOCK_VERDICT_PENDING);
         c.socktype = SECSOCK_SOCK_DGRAM;   /* datagrams: not yet */
-        ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_IPSEC, 1).verdict,
+        ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_IPSEC, peer_with(1)).verdict,
                          SECSOCK_VERDICT_DIRECT);
         c.flags = 0;
-        ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_IPSEC, 1).verdict,
+        ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_IPSEC, peer_with(1)).verdict,
                          SECSOCK_VERDICT_REFUSE);
     }
     /* An IPsec server binds itself and keeps the lease (HELD) when the
@@ -147,27 +170,27 @@ START_TEST(policy_none)
     c.protocol = 0;
     c.socktype = SECSOCK_SOCK_STREAM;
     c.flags = SECSOCK_FLAG_GUARANTEE_ENCRYPTION;
-    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_IPSEC, POLICY_PEER_IPSEC).verdict,
+    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_IPSEC, peer_with(PEER_IPSEC)).verdict,
                      SECSOCK_VERDICT_PENDING);
-    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE, POLICY_PEER_IPSEC).verdict, SECSOCK_VERDICT_REFUSE);
+    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE, peer_with(PEER_IPSEC)).verdict, SECSOCK_VERDICT_REFUSE);
     ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_IPSEC | SECSOCK_BACKEND_TLS,
-                                    POLICY_PEER_IPSEC | POLICY_PEER_TLS).verdict, SECSOCK_VERDICT_RELAY);
+                                    peer_with(PEER_IPSEC | PEER_TLS)).verdict, SECSOCK_VERDICT_RELAY);
     /* A pinned peer goes over TLS when the backend is there, and only then. */
     c.protocol = 0;
     c.flags = SECSOCK_FLAG_GUARANTEE_ENCRYPTION;
     c.socktype = SECSOCK_SOCK_STREAM;
-    d = policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS, 1);
+    d = policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS, peer_with(1));
     ck_assert_int_eq(d.verdict, SECSOCK_VERDICT_RELAY);
     ck_assert_int_eq(d.info_flags, SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED);
-    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE, 1).verdict, SECSOCK_VERDICT_REFUSE);
-    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS, 0).verdict, SECSOCK_VERDICT_REFUSE);
+    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE, peer_with(1)).verdict, SECSOCK_VERDICT_REFUSE);
+    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS, peer_with(0)).verdict, SECSOCK_VERDICT_REFUSE);
     c.socktype = SECSOCK_SOCK_DGRAM;  /* no DTLS yet */
-    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS, 1).verdict, SECSOCK_VERDICT_REFUSE);
+    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS, peer_with(1)).verdict, SECSOCK_VERDICT_REFUSE);
     c.flags = SECSOCK_FLAG_ALLOW_INSECURE;
     c.socktype = SECSOCK_SOCK_STREAM;
-    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS, 1).verdict, SECSOCK_VERDICT_RELAY);
+    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS, peer_with(1)).verdict, SECSOCK_VERDICT_RELAY);
     c.protocol = b.protocol = 3;
-    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE, 0).wsa_error, SECSOCK_WSAEINVAL);
+    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE, peer_with(0)).wsa_error, SECSOCK_WSAEINVAL);
     ck_assert_int_eq(policy_bind(&b, SECSOCK_BACKEND_NONE).verdict, SECSOCK_VERDICT_REFUSE);
 }
 END_TEST

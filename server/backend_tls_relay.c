@@ -1,4 +1,4 @@
-/* TLS relays from programs to trusted peers. */
+/* TLS relays: from programs to trusted peers, and from verified clients to secured servers. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -11,7 +11,8 @@
 #include <unistd.h>
 #include "log.h"
 #include "peer_uid.h"
-#include "relay_conn.h"
+#include "backend_tls_relay.h"
+#include "hidden_guard.h"
 #include "sockaddr_posix.h"
 #include "secsock/settings.h"
 #include "unix/tls_identity.h"
@@ -25,12 +26,13 @@ enum phase { CONNECTING, HANDSHAKE, AWAIT_APP, CONNECT_APP, RELAYING };
 #define MAX_INBOUND_PINS 16
 
 struct relay_conn {
-    int watch_kind;                 /* SERVICE_WATCH_RELAY: see service.c */
+    struct watch watch;             /* kind TLS_WATCH_RELAY */
     enum phase phase;
     int peer_fd;                    /* until the TLS relay owns it */
     int listen_fd;                  /* where the program's socket connects */
     struct tls_relay *relay;
-    void *session_slot;             /* the session awaiting the answer */
+    struct reply_to to;             /* the session awaiting the answer */
+    int answering;                  /* until it is answered (or has gone) */
     time_t deadline;
     time_t last_active;             /* relaying: when bytes last moved */
     uint64_t seen_bytes;            /* both ways, at last_active */
@@ -42,7 +44,7 @@ struct relay_conn {
     int fds_armed[2];
     int inbound;                    /* a client reached a secured server */
     int app_fd;                     /* inbound: our connection to the hidden port */
-    void *lease_slot;               /* inbound: where to announce it */
+    struct lease *lease;            /* inbound: where to announce it; NULL once it has gone */
     struct secsock_addr hidden, client;
     struct hidden_guard *guard;     /* inbound: the lease's, which must admit our connection */
     uint16_t admitted_port;         /* inbound: our source port the guard admits, or 0 */
@@ -58,18 +60,14 @@ static uint32_t to_epoll(short events)
 }
 
 /* Sets epoll interest for fd (slot 0: TLS side, 1: program side). */
-static void arm(const struct relay_host *host, struct relay_conn *rc, int slot, int fd, uint32_t events)
+static void arm(struct relay_conn *rc, int slot, int fd, uint32_t events)
 {
-    struct epoll_event ev;
-
     if (rc->fds_armed[slot] != fd)
     {
-        if (rc->fds_armed[slot] >= 0) epoll_ctl(host->epfd, EPOLL_CTL_DEL, rc->fds_armed[slot], NULL);
+        if (rc->fds_armed[slot] >= 0) service_watch_ctl(EPOLL_CTL_DEL, rc->fds_armed[slot], 0, NULL);
         rc->fds_armed[slot] = -1;
         if (fd < 0) return;
-        ev.events = events;
-        ev.data.ptr = rc;
-        if (!epoll_ctl(host->epfd, EPOLL_CTL_ADD, fd, &ev))
+        if (!service_watch_ctl(EPOLL_CTL_ADD, fd, events, &rc->watch))
         {
             rc->fds_armed[slot] = fd;
             rc->armed[slot] = events;
@@ -77,18 +75,16 @@ static void arm(const struct relay_host *host, struct relay_conn *rc, int slot, 
         return;
     }
     if (fd < 0 || rc->armed[slot] == events) return;
-    ev.events = events;
-    ev.data.ptr = rc;
-    epoll_ctl(host->epfd, EPOLL_CTL_MOD, fd, &ev);
+    service_watch_ctl(EPOLL_CTL_MOD, fd, events, &rc->watch);
     rc->armed[slot] = events;
 }
 
-static void destroy(const struct relay_host *host, struct relay_conn *rc)
+static void destroy(struct relay_conn *rc)
 {
     struct relay_conn **p;
 
-    arm(host, rc, 0, -1, 0);
-    arm(host, rc, 1, -1, 0);
+    arm(rc, 0, -1, 0);
+    arm(rc, 1, -1, 0);
     if (rc->relay)
     {
         uint64_t up, down;
@@ -105,15 +101,15 @@ static void destroy(const struct relay_host *host, struct relay_conn *rc)
     if (rc->guard && rc->admitted_port) hidden_guard_forget(rc->guard, rc->admitted_port);
     for (p = &relays; *p; p = &(*p)->next)
         if (*p == rc) { *p = rc->next; break; }
-    service_free_later(rc);
+    service_free_later(&rc->watch);
 }
 
-static void answer(const struct relay_host *host, struct relay_conn *rc, uint8_t verdict, uint32_t wsa_error,
+static void answer(struct relay_conn *rc, uint8_t verdict, uint32_t wsa_error,
                    const struct secsock_addr *relay_addr)
 {
     struct secsock_msg reply;
 
-    if (!rc->session_slot) return;
+    if (!rc->answering) return;
     memset(&reply, 0, sizeof(reply));
     reply.type = SECSOCK_MSG_CONNECT_VERDICT;
     reply.u.connect_verdict.verdict = verdict;
@@ -125,16 +121,16 @@ static void answer(const struct relay_host *host, struct relay_conn *rc, uint8_t
         reply.u.connect_verdict.relay = *relay_addr;
     }
     strcpy(reply.u.connect_verdict.backend, "tls");
-    host->reply(rc->session_slot, &reply);
-    rc->session_slot = NULL;
+    rc->answering = 0;
+    backend_reply(rc->to, &reply, REPLY_CLOSE);
 }
 
 /* Fails the set-up: the program's connect fails, nothing was relayed. */
-static void refuse(const struct relay_host *host, struct relay_conn *rc, uint32_t wsa_error, const char *why)
+static void refuse(struct relay_conn *rc, uint32_t wsa_error, const char *why)
 {
     log_warn("%s: secured connection refused: %s", rc->name, why);
-    answer(host, rc, SECSOCK_VERDICT_REFUSE, wsa_error, NULL);
-    destroy(host, rc);
+    answer(rc, SECSOCK_VERDICT_REFUSE, wsa_error, NULL);
+    destroy(rc);
 }
 
 static uint32_t connect_error(int err)
@@ -165,121 +161,127 @@ static void tune_peer_socket(int fd)
     setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
 }
 
-struct relay_conn *relay_conn_start(const struct relay_host *host, void *session_slot, struct session *s,
-                                    const struct service_config *config)
+static struct relay_conn *relay_new(void)
 {
     struct relay_conn *rc = calloc(1, sizeof(*rc));
-    struct tls_relay_config tls = { 0, NULL, NULL, 1, NULL };
-    struct sockaddr_storage ss;
-    socklen_t len = sockaddr_from_wire(&s->relay_peer, &ss);
-    char why[256], addr[64] = "?";
 
     if (!rc) return NULL;
-    rc->watch_kind = SERVICE_WATCH_RELAY;
+    rc->watch.owner = &backend_tls;
+    rc->watch.kind = TLS_WATCH_RELAY;
     rc->peer_fd = rc->listen_fd = rc->app_fd = -1;
     rc->fds_armed[0] = rc->fds_armed[1] = -1;
-    rc->session_slot = session_slot;
-    rc->protocol = s->relay_protocol;
-    rc->family = s->relay_peer.family;
     rc->deadline = time(NULL) + RELAY_SETUP_TIMEOUT;
-    memcpy(rc->pin, s->relay_pin, sizeof(rc->pin));
-    inet_ntop(ss.ss_family, ss.ss_family == AF_INET6 ? (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
-                                                     : (void *)&((struct sockaddr_in *)&ss)->sin_addr, addr, sizeof(addr));
-    snprintf(rc->name, sizeof(rc->name), "%s: tls %s port %u", s->peer, addr, s->relay_peer.port);
     rc->next = relays;
     relays = rc;
+    return rc;
+}
+
+/* "a.b.c.d" or "x::y" of a wire address, for the log. */
+static void address_text(const struct secsock_addr *a, char *text, size_t size)
+{
+    snprintf(text, size, "?");
+    inet_ntop(a->family == SECSOCK_AF_INET6 ? AF_INET6 : AF_INET, a->addr, text, (socklen_t)size);
+}
+
+struct relay_conn *relay_conn_start(struct reply_to to, const struct secsock_msg_connect *req,
+                                    const struct peer *peer, const char *who, const struct service_config *config)
+{
+    struct relay_conn *rc = relay_new();
+    struct tls_relay_config tls = { 0, NULL, NULL, 1, NULL };
+    struct sockaddr_storage ss;
+    socklen_t len = sockaddr_from_wire(&req->peer, &ss);
+    char why[256], addr[64];
+
+    if (!rc) return NULL;
+    rc->to = to;
+    rc->answering = 1;
+    rc->protocol = req->protocol;
+    rc->family = (uint8_t)req->peer.family;
+    memcpy(rc->pin, peer->pins[0], sizeof(rc->pin));
+    address_text(&req->peer, addr, sizeof(addr));
+    snprintf(rc->name, sizeof(rc->name), "%s: tls %s port %u", who, addr, req->peer.port);
 
     rc->peer_fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (rc->peer_fd < 0 || (connect(rc->peer_fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS))
     {
-        refuse(host, rc, connect_error(errno), strerror(errno));
+        refuse(rc, connect_error(errno), strerror(errno));
         return NULL;
     }
     tune_peer_socket(rc->peer_fd);
     tls.credentials = ((const struct tls_identity *)config->identity)->credentials;
     tls.pins = (const uint8_t (*)[TLS_RELAY_PIN_LEN])rc->pin;
-    tls.server_name = s->relay_name[0] ? s->relay_name : NULL;
+    tls.server_name = req->target_name[0] ? req->target_name : NULL;
     if (!(rc->relay = tls_relay_new(-1, rc->peer_fd, &tls, why, sizeof(why))))
     {
-        refuse(host, rc, SECSOCK_WSAENOBUFS, why);
+        refuse(rc, SECSOCK_WSAENOBUFS, why);
         return NULL;
     }
     rc->phase = CONNECTING;
     log_info("%s: connecting", rc->name);
-    arm(host, rc, 0, rc->peer_fd, EPOLLOUT);
+    arm(rc, 0, rc->peer_fd, EPOLLOUT);
     return rc;
 }
 
-struct relay_conn *relay_conn_inbound(const struct relay_host *host, int client_fd, const struct secsock_addr *client,
-                                      const struct secsock_addr *hidden, struct hidden_guard *guard,
-                                      void *lease_slot, const uint8_t (*pins)[32], size_t pin_count,
-                                      const struct service_config *config)
+struct relay_conn *relay_conn_inbound(int client_fd, const struct secsock_addr *client, struct lease *lease,
+                                      const struct peer *peer, const struct service_config *config)
 {
-    struct relay_conn *rc = calloc(1, sizeof(*rc));
+    struct relay_conn *rc = relay_new();
     struct tls_relay_config tls = { 1, NULL, NULL, 0, NULL };
-    struct sockaddr_storage ss;
-    char why[256], addr[64] = "?";
+    size_t pin_count = peer->pin_count;
+    char why[256], addr[64];
 
     if (!rc)
     {
         close(client_fd);
         return NULL;
     }
-    rc->watch_kind = SERVICE_WATCH_RELAY;
-    rc->listen_fd = rc->app_fd = -1;
     rc->peer_fd = client_fd;
-    rc->fds_armed[0] = rc->fds_armed[1] = -1;
     rc->inbound = 1;
     tune_peer_socket(client_fd);
-    rc->lease_slot = lease_slot;
-    rc->hidden = *hidden;
-    rc->guard = guard;
+    rc->lease = lease;
+    rc->hidden = *lease_hidden(lease);
+    rc->guard = lease_guard(lease);
     rc->client = *client;
-    rc->deadline = time(NULL) + RELAY_SETUP_TIMEOUT;
     if (pin_count > MAX_INBOUND_PINS) pin_count = MAX_INBOUND_PINS;
-    memcpy(rc->pins, pins, pin_count * TLS_RELAY_PIN_LEN);
-    sockaddr_from_wire(client, &ss);
-    inet_ntop(ss.ss_family, ss.ss_family == AF_INET6 ? (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
-                                                     : (void *)&((struct sockaddr_in *)&ss)->sin_addr, addr, sizeof(addr));
+    memcpy(rc->pins, peer->pins, pin_count * TLS_RELAY_PIN_LEN);
+    address_text(client, addr, sizeof(addr));
     snprintf(rc->name, sizeof(rc->name), "inbound tls from %s port %u", addr, client->port);
-    rc->next = relays;
-    relays = rc;
     tls.credentials = ((const struct tls_identity *)config->identity)->credentials;
     tls.pins = (const uint8_t (*)[TLS_RELAY_PIN_LEN])rc->pins;
     tls.pin_count = pin_count;
     if (!(rc->relay = tls_relay_new(-1, client_fd, &tls, why, sizeof(why))))
     {
         log_warn("%s: %s", rc->name, why);
-        destroy(host, rc);
+        destroy(rc);
         return NULL;
     }
     rc->phase = HANDSHAKE;
-    arm(host, rc, 0, client_fd, EPOLLIN);
+    arm(rc, 0, client_fd, EPOLLIN);
     return rc;
 }
 
-void relay_conn_forget_lease(const struct relay_host *host, void *lease_slot)
+void relay_conn_forget_lease(struct lease *lease)
 {
     for (struct relay_conn *rc = relays, *next; rc; rc = next)
     {
         next = rc->next;
-        if (rc->lease_slot != lease_slot) continue;
-        rc->lease_slot = NULL;
+        if (rc->lease != lease) continue;
+        rc->lease = NULL;
         rc->guard = NULL;
         /* Not yet announced: the program can no longer take it. */
-        if (rc->phase == HANDSHAKE) destroy(host, rc);
+        if (rc->phase == HANDSHAKE) destroy(rc);
     }
 }
 
 /* Inbound, verified: announce, then connect to the program's hidden port. */
-static int connect_app(const struct relay_host *host, struct relay_conn *rc)
+static int connect_app(struct relay_conn *rc)
 {
     struct sockaddr_storage ss, local;
     socklen_t len = sockaddr_from_wire(&rc->hidden, &ss), llen = sizeof(local);
     struct secsock_addr bound;
     struct secsock_msg msg;
 
-    if (!rc->lease_slot) return -1;
+    if (!rc->lease) return -1;
     rc->app_fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     /* Bind first, to the hidden address itself (the source the program will
      * see), so that the announcement names the connection's exact end
@@ -298,7 +300,7 @@ static int connect_app(const struct relay_host *host, struct relay_conn *rc)
     msg.u.announce.source = bound;
     msg.u.announce.info_flags = SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED;
     msg.u.announce.peer = rc->client;
-    host->announce(rc->lease_slot, &msg);
+    backend_reply(lease_owner(rc->lease), &msg, REPLY_KEEP);
     setsockopt(rc->app_fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
     if (connect(rc->app_fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS) return -1;
     rc->phase = CONNECT_APP;
@@ -308,7 +310,7 @@ static int connect_app(const struct relay_host *host, struct relay_conn *rc)
 }
 
 /* The program's socket connects to the relay listener: only our own uid. */
-static void take_program(const struct relay_host *host, struct relay_conn *rc)
+static void take_program(struct relay_conn *rc)
 {
     char who[64] = "?";
     uint32_t uid;
@@ -328,7 +330,7 @@ static void take_program(const struct relay_host *host, struct relay_conn *rc)
             close(fd);
             continue;
         }
-        arm(host, rc, 1, -1, 0);
+        arm(rc, 1, -1, 0);
         close(rc->listen_fd);
         rc->listen_fd = -1;
         rc->phase = RELAYING;
@@ -369,7 +371,7 @@ static int open_listener(uint8_t family, struct secsock_addr *addr)
     return fd;
 }
 
-void relay_conn_event(const struct relay_host *host, struct relay_conn *rc)
+void relay_conn_event(struct relay_conn *rc)
 {
     struct secsock_addr relay_addr;
     enum tls_relay_state st;
@@ -381,12 +383,12 @@ void relay_conn_event(const struct relay_host *host, struct relay_conn *rc)
     {
         if (getsockopt(rc->peer_fd, SOL_SOCKET, SO_ERROR, &err, &len) || err)
         {
-            refuse(host, rc, connect_error(err), strerror(err));
+            refuse(rc, connect_error(err), strerror(err));
             return;
         }
         rc->phase = HANDSHAKE;
     }
-    if (rc->phase == AWAIT_APP) take_program(host, rc);
+    if (rc->phase == AWAIT_APP) take_program(rc);
     if (rc->phase == CONNECT_APP)
     {
         struct pollfd p = { rc->app_fd, POLLOUT, 0 };
@@ -396,10 +398,10 @@ void relay_conn_event(const struct relay_host *host, struct relay_conn *rc)
                 tls_relay_attach_plain(rc->relay, rc->app_fd))
             {
                 log_warn("%s: the program's socket is gone (%s)", rc->name, strerror(err));
-                destroy(host, rc);
+                destroy(rc);
                 return;
             }
-            arm(host, rc, 1, -1, 0);
+            arm(rc, 1, -1, 0);
             rc->phase = RELAYING;
             rc->deadline = 0;
             rc->last_active = time(NULL);
@@ -422,29 +424,29 @@ void relay_conn_event(const struct relay_host *host, struct relay_conn *rc)
         if (rc->phase == HANDSHAKE && rc->inbound)
         {
             log_warn("%s: rejected: %s", rc->name, tls_relay_error(rc->relay));
-            destroy(host, rc);
+            destroy(rc);
             return;
         }
         if (rc->phase == HANDSHAKE)
         {
             /* Untrusted, not TLS, or stripped: never fall back to clear text. */
-            refuse(host, rc, SECSOCK_WSAECONNREFUSED, tls_relay_error(rc->relay));
+            refuse(rc, SECSOCK_WSAECONNREFUSED, tls_relay_error(rc->relay));
             return;
         }
-        destroy(host, rc);
+        destroy(rc);
         return;
     }
     if (st == TLS_RELAY_DONE)
     {
-        destroy(host, rc);
+        destroy(rc);
         return;
     }
     if (rc->phase == HANDSHAKE && st == TLS_RELAY_OPEN && rc->inbound)
     {
-        if (connect_app(host, rc))
+        if (connect_app(rc))
         {
             log_warn("%s: cannot reach the program's hidden port: %s", rc->name, strerror(errno));
-            destroy(host, rc);
+            destroy(rc);
             return;
         }
     }
@@ -452,33 +454,33 @@ void relay_conn_event(const struct relay_host *host, struct relay_conn *rc)
     {
         if ((rc->listen_fd = open_listener(rc->family, &relay_addr)) < 0)
         {
-            refuse(host, rc, SECSOCK_WSAENOBUFS, strerror(errno));
+            refuse(rc, SECSOCK_WSAENOBUFS, strerror(errno));
             return;
         }
         rc->phase = AWAIT_APP;
         rc->deadline = time(NULL) + RELAY_SETUP_TIMEOUT;
         log_info("%s: peer verified (TLS 1.3, pinned key%s); relay on loopback port %u", rc->name,
                  tls_relay_kernel_tls(rc->relay) ? ", kernel TLS" : "", relay_addr.port);
-        answer(host, rc, SECSOCK_VERDICT_RELAY, 0, &relay_addr);
+        answer(rc, SECSOCK_VERDICT_RELAY, 0, &relay_addr);
     }
     tls_relay_interest(rc->relay, &plain_events, &tls_events);
-    arm(host, rc, 0, tls_relay_tls_fd(rc->relay), to_epoll(tls_events));
-    if (rc->phase == AWAIT_APP) arm(host, rc, 1, rc->listen_fd, EPOLLIN);
-    else if (rc->phase == CONNECT_APP) arm(host, rc, 1, rc->app_fd, EPOLLOUT);
-    else if (rc->phase == RELAYING) arm(host, rc, 1, tls_relay_plain_fd(rc->relay), to_epoll(plain_events));
+    arm(rc, 0, tls_relay_tls_fd(rc->relay), to_epoll(tls_events));
+    if (rc->phase == AWAIT_APP) arm(rc, 1, rc->listen_fd, EPOLLIN);
+    else if (rc->phase == CONNECT_APP) arm(rc, 1, rc->app_fd, EPOLLOUT);
+    else if (rc->phase == RELAYING) arm(rc, 1, tls_relay_plain_fd(rc->relay), to_epoll(plain_events));
 }
 
-void relay_conn_abandon(const struct relay_host *host, struct relay_conn *rc)
+void relay_conn_abandon(struct relay_conn *rc)
 {
-    rc->session_slot = NULL;
+    rc->answering = 0;
     if (rc->phase != RELAYING)
     {
         log_warn("%s: the program went away during set-up", rc->name);
-        destroy(host, rc);
+        destroy(rc);
     }
 }
 
-unsigned int relay_conn_sweep(const struct relay_host *host, time_t now, unsigned int idle_timeout)
+unsigned int relay_conn_sweep(time_t now, unsigned int idle_timeout)
 {
     struct relay_conn *rc = relays, *next;
     unsigned int open = 0;
@@ -491,15 +493,15 @@ unsigned int relay_conn_sweep(const struct relay_host *host, time_t now, unsigne
             if (rc->phase == AWAIT_APP || rc->inbound)
             {
                 log_warn("%s: set-up timed out", rc->name);
-                destroy(host, rc);
+                destroy(rc);
             }
-            else refuse(host, rc, SECSOCK_WSAETIMEDOUT, "set-up timed out");
+            else refuse(rc, SECSOCK_WSAETIMEDOUT, "set-up timed out");
             continue;
         }
         if (idle_timeout && rc->phase == RELAYING && now - rc->last_active >= (time_t)idle_timeout)
         {
             log_info("%s: nothing relayed for %u s: closed", rc->name, idle_timeout);
-            destroy(host, rc);
+            destroy(rc);
             continue;
         }
         open++;
@@ -507,7 +509,7 @@ unsigned int relay_conn_sweep(const struct relay_host *host, time_t now, unsigne
     return open;
 }
 
-void relay_conn_close_all(const struct relay_host *host)
+void relay_conn_close_all(void)
 {
-    while (relays) destroy(host, relays);
+    while (relays) destroy(relays);
 }
