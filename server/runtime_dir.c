@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "runtime_dir.h"
+#include "unix/client.h"
 #include "secsock/sha256.h"
 
 /* mkdir -p for the parents, the last one private. */
@@ -48,19 +49,7 @@ int runtime_dir_prepare(const char *dir, char *why, size_t why_len)
         snprintf(why, why_len, "%s is not a directory", dir);
         return -1;
     }
-    if (st.st_uid != geteuid())
-    {
-        snprintf(why, why_len, "%s belongs to uid %u, not to this user (%u)", dir, (unsigned)st.st_uid,
-                 (unsigned)geteuid());
-        return -1;
-    }
-    if (st.st_mode & 077)
-    {
-        snprintf(why, why_len, "%s is open to other users (mode %03o); it must be 0700", dir,
-                 (unsigned)(st.st_mode & 0777));
-        return -1;
-    }
-    return 0;
+    return secsock_check_private(&st, dir, why, why_len);
 }
 
 int runtime_dir_write_control(const char *dir, const struct secsock_control_info *info)
@@ -98,59 +87,13 @@ void runtime_dir_remove_control(const char *dir)
     unlink(path);
 }
 
-/* Reads an existing secret file; 1 when there is none. */
-static int read_secret(const char *path, uint8_t *secret, char *why, size_t why_len)
-{
-    char text[SECSOCK_SECRET_MAX + 1];
-    struct stat st;
-    ssize_t n;
-    int fd;
-
-    /* O_NOFOLLOW: a symlink planted in place of the file is refused, not
-     * followed; the checks below are of the file actually read (fstat). */
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) < 0)
-    {
-        if (errno == ENOENT) return 1;
-        snprintf(why, why_len, "cannot open %s: %s", path, strerror(errno));
-        return -1;
-    }
-    if (fstat(fd, &st))
-    {
-        snprintf(why, why_len, "cannot stat %s: %s", path, strerror(errno));
-        close(fd);
-        return -1;
-    }
-    if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
-    {
-        if (!S_ISREG(st.st_mode)) snprintf(why, why_len, "%s is not a regular file", path);
-        else if (st.st_uid != geteuid())
-            snprintf(why, why_len, "%s belongs to uid %u, not to this user (%u)", path, (unsigned)st.st_uid,
-                     (unsigned)geteuid());
-        else
-            snprintf(why, why_len, "%s is open to other users (mode %03o); it must be 0600", path,
-                     (unsigned)(st.st_mode & 0777));
-        close(fd);
-        return -1;
-    }
-    n = read(fd, text, sizeof(text));
-    close(fd);
-    if (n < 0 || secsock_secret_parse(text, (size_t)n, secret))
-    {
-        snprintf(why, why_len, "%s is not a valid secret file (remove it to have a new one made)", path);
-        secsock_wipe(text, sizeof(text));
-        return -1;
-    }
-    secsock_wipe(text, sizeof(text));
-    return 0;
-}
-
 int runtime_dir_load_secret(const char *dir, uint8_t secret[SECSOCK_SECRET_LEN], char *why, size_t why_len)
 {
     char path[4200], tmp[4200], text[SECSOCK_SECRET_MAX];
     int ret, fd, len, err;
 
     snprintf(path, sizeof(path), "%s/" SECSOCK_SECRET_FILE, dir);
-    if ((ret = read_secret(path, secret, why, why_len)) <= 0) return ret;
+    if ((ret = secsock_read_secret_file(path, secret, why, why_len)) <= 0) return ret;
     if (getrandom(secret, SECSOCK_SECRET_LEN, 0) != SECSOCK_SECRET_LEN)
     {
         snprintf(why, why_len, "cannot draw a secret: %s", strerror(errno));
@@ -173,7 +116,7 @@ int runtime_dir_load_secret(const char *dir, uint8_t secret[SECSOCK_SECRET_LEN],
      * read that one. */
     if (!err && link(tmp, path)) err = errno;
     unlink(tmp);
-    if (err == EEXIST) return read_secret(path, secret, why, why_len) ? -1 : 0;
+    if (err == EEXIST) return secsock_read_secret_file(path, secret, why, why_len) ? -1 : 0;
     if (err)
     {
         snprintf(why, why_len, "cannot write %s: %s", path, strerror(err));

@@ -22,6 +22,17 @@ int secsock_config_dir(char *buf, size_t size);
 int secsock_client_read_secret(const char *config_dir, uint8_t secret[SECSOCK_SECRET_LEN], char *why,
                                size_t why_len);
 
+/* Whether st (of path) is this user's and not open to anybody else
+ * (group or world bits): 0, or -1 with the reason in why.  The kind of
+ * file is the caller's to check. */
+struct stat;
+int secsock_check_private(const struct stat *st, const char *path, char *why, size_t why_len);
+
+/* Reads the secret file at path, refusing one that is not a regular file
+ * of this user closed to everybody else, or a symlink: 0, 1 when there is
+ * none, or -1 with the reason in why.  (The service reads it this way too.) */
+int secsock_read_secret_file(const char *path, uint8_t secret[SECSOCK_SECRET_LEN], char *why, size_t why_len);
+
 /* The client's half of the handshake (secsock/auth.h) on a connected fd:
  * fails, without sending PROOF, unless the service proves the secret.
  * On success *hello_ok is the service's HELLO_OK. */

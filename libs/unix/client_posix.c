@@ -18,34 +18,32 @@
 
 #define TIMEOUT_SECONDS 5
 
+/* The first of $own, $XDG_x/secsock, $HOME/home_suffix that is set. */
+static int dir_from_env(char *buf, size_t size, const char *own, const char *xdg, const char *home_suffix)
+{
+    const char *v;
+    int n;
+
+    if ((v = getenv(own)) && *v) n = snprintf(buf, size, "%s", v);
+    else if ((v = getenv(xdg)) && *v) n = snprintf(buf, size, "%s/secsock", v);
+    else if ((v = getenv("HOME")) && *v) n = snprintf(buf, size, "%s/%s", v, home_suffix);
+    else return -1;
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
 int secsock_runtime_dir(char *buf, size_t size)
 {
-    const char *v;
-    int n;
-
-    if ((v = getenv("SECSOCK_RUNTIME_DIR")) && *v) n = snprintf(buf, size, "%s", v);
-    else if ((v = getenv("XDG_RUNTIME_DIR")) && *v) n = snprintf(buf, size, "%s/secsock", v);
-    else if ((v = getenv("HOME")) && *v) n = snprintf(buf, size, "%s/.cache/secsock", v);
-    else return -1;
-    return n < 0 || (size_t)n >= size ? -1 : 0;
+    return dir_from_env(buf, size, "SECSOCK_RUNTIME_DIR", "XDG_RUNTIME_DIR", ".cache/secsock");
 }
 
-/* The configuration directory (trust list, identity, secret), for the
- * service and for secsockctl alike. */
+/* The configuration directory (peers, identity, secret), for the service
+ * and for secsockctl alike. */
 int secsock_config_dir(char *buf, size_t size)
 {
-    const char *v;
-    int n;
-
-    if ((v = getenv("SECSOCK_CONFIG_DIR")) && *v) n = snprintf(buf, size, "%s", v);
-    else if ((v = getenv("XDG_CONFIG_HOME")) && *v) n = snprintf(buf, size, "%s/secsock", v);
-    else if ((v = getenv("HOME")) && *v) n = snprintf(buf, size, "%s/.config/secsock", v);
-    else return -1;
-    return n < 0 || (size_t)n >= size ? -1 : 0;
+    return dir_from_env(buf, size, "SECSOCK_CONFIG_DIR", "XDG_CONFIG_HOME", ".config/secsock");
 }
 
-/* Ours and not open to anybody else; the kind of file is checked by the caller. */
-static int private_to_us(const struct stat *st, const char *path, char *why, size_t why_len)
+int secsock_check_private(const struct stat *st, const char *path, char *why, size_t why_len)
 {
     if (st->st_uid != geteuid())
     {
@@ -55,19 +53,57 @@ static int private_to_us(const struct stat *st, const char *path, char *why, siz
     }
     if (st->st_mode & 077)
     {
-        snprintf(why, why_len, "%s is open to other users (mode %03o)", path, (unsigned)(st->st_mode & 0777));
+        snprintf(why, why_len, "%s is open to other users (mode %03o); it must be %s", path,
+                 (unsigned)(st->st_mode & 0777), S_ISDIR(st->st_mode) ? "0700" : "0600");
         return -1;
     }
+    return 0;
+}
+
+int secsock_read_secret_file(const char *path, uint8_t secret[SECSOCK_SECRET_LEN], char *why, size_t why_len)
+{
+    char text[SECSOCK_SECRET_MAX + 1];
+    struct stat st;
+    ssize_t n;
+    int fd;
+
+    /* O_NOFOLLOW: a symlink planted in place of the file is refused, not
+     * followed; the checks below are of the file actually read (fstat). */
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) < 0)
+    {
+        if (errno == ENOENT) return 1;
+        snprintf(why, why_len, "cannot open %s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+    {
+        snprintf(why, why_len, "%s is not a regular file", path);
+        close(fd);
+        return -1;
+    }
+    if (secsock_check_private(&st, path, why, why_len))
+    {
+        close(fd);
+        return -1;
+    }
+    n = read(fd, text, sizeof(text));
+    close(fd);
+    if (n < 0 || secsock_secret_parse(text, (size_t)n, secret))
+    {
+        snprintf(why, why_len, "%s is not a valid secret file (remove it to have a new one made)", path);
+        secsock_wipe(text, sizeof(text));
+        return -1;
+    }
+    secsock_wipe(text, sizeof(text));
     return 0;
 }
 
 int secsock_client_read_secret(const char *config_dir, uint8_t secret[SECSOCK_SECRET_LEN], char *why,
                                size_t why_len)
 {
-    char path[4200], text[SECSOCK_SECRET_MAX + 1];
+    char path[4200];
     struct stat st;
-    ssize_t n;
-    int fd;
+    int ret;
 
     if (stat(config_dir, &st))
     {
@@ -79,34 +115,11 @@ int secsock_client_read_secret(const char *config_dir, uint8_t secret[SECSOCK_SE
         snprintf(why, why_len, "%s is not a directory", config_dir);
         return -1;
     }
-    if (private_to_us(&st, config_dir, why, why_len)) return -1;
+    if (secsock_check_private(&st, config_dir, why, why_len)) return -1;
     snprintf(path, sizeof(path), "%s/" SECSOCK_SECRET_FILE, config_dir);
-    if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) < 0)
-    {
-        snprintf(why, why_len, "cannot open %s: %s", path, strerror(errno));
-        return -1;
-    }
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode))
-    {
-        snprintf(why, why_len, "%s is not a regular file", path);
-        close(fd);
-        return -1;
-    }
-    if (private_to_us(&st, path, why, why_len))
-    {
-        close(fd);
-        return -1;
-    }
-    n = read(fd, text, sizeof(text));
-    close(fd);
-    if (n < 0 || secsock_secret_parse(text, (size_t)n, secret))
-    {
-        snprintf(why, why_len, "%s is not a valid secret file", path);
-        secsock_wipe(text, sizeof(text));
-        return -1;
-    }
-    secsock_wipe(text, sizeof(text));
-    return 0;
+    if ((ret = secsock_read_secret_file(path, secret, why, why_len)) > 0)
+        snprintf(why, why_len, "cannot open %s: %s", path, strerror(ENOENT));
+    return ret ? -1 : 0;
 }
 
 int secsock_client_read_control(const char *dir, struct secsock_control_info *info, char *why, size_t why_len)
