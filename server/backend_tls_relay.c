@@ -371,11 +371,10 @@ static int open_listener(uint8_t family, struct secsock_addr *addr)
     return fd;
 }
 
-void relay_conn_event(struct relay_conn *rc)
+/* Before the TLS step: the peer connection made, the program's socket
+ * taken or connected.  0, or -1 when the relay has ended. */
+static int advance_setup(struct relay_conn *rc)
 {
-    struct secsock_addr relay_addr;
-    enum tls_relay_state st;
-    short plain_events, tls_events;
     int err = 0;
     socklen_t len = sizeof(err);
 
@@ -384,7 +383,7 @@ void relay_conn_event(struct relay_conn *rc)
         if (getsockopt(rc->peer_fd, SOL_SOCKET, SO_ERROR, &err, &len) || err)
         {
             refuse(rc, connect_error(err), strerror(err));
-            return;
+            return -1;
         }
         rc->phase = HANDSHAKE;
     }
@@ -399,7 +398,7 @@ void relay_conn_event(struct relay_conn *rc)
             {
                 log_warn("%s: the program's socket is gone (%s)", rc->name, strerror(err));
                 destroy(rc);
-                return;
+                return -1;
             }
             arm(rc, 1, -1, 0);
             rc->phase = RELAYING;
@@ -408,6 +407,57 @@ void relay_conn_event(struct relay_conn *rc)
             if (rc->guard) hidden_guard_connected(rc->guard, rc->admitted_port, rc->last_active);
         }
     }
+    return 0;
+}
+
+/* The handshake is done (TLS_RELAY_OPEN while HANDSHAKE): inbound, on to
+ * the program; outbound, the relay port, and the answer.  0, or -1 when
+ * the relay has ended. */
+static int handshake_done(struct relay_conn *rc)
+{
+    struct secsock_addr relay_addr;
+
+    if (rc->inbound)
+    {
+        if (!connect_app(rc)) return 0;
+        log_warn("%s: cannot reach the program's hidden port: %s", rc->name, strerror(errno));
+        destroy(rc);
+        return -1;
+    }
+    if ((rc->listen_fd = open_listener(rc->family, &relay_addr)) < 0)
+    {
+        refuse(rc, SECSOCK_WSAENOBUFS, strerror(errno));
+        return -1;
+    }
+    rc->phase = AWAIT_APP;
+    rc->deadline = time(NULL) + RELAY_SETUP_TIMEOUT;
+    log_info("%s: peer verified (TLS 1.3, pinned key%s); relay on loopback port %u", rc->name,
+             tls_relay_kernel_tls(rc->relay) ? ", kernel TLS" : "", relay_addr.port);
+    answer(rc, SECSOCK_VERDICT_RELAY, 0, &relay_addr);
+    return 0;
+}
+
+/* A failed or finished TLS step ends the relay: a failed handshake is
+ * refused, never a reason to go on in clear text. */
+static void ended(struct relay_conn *rc, enum tls_relay_state st)
+{
+    if (st == TLS_RELAY_FAILED && rc->phase == HANDSHAKE && rc->inbound)
+        log_warn("%s: rejected: %s", rc->name, tls_relay_error(rc->relay));
+    else if (st == TLS_RELAY_FAILED && rc->phase == HANDSHAKE)
+    {
+        /* Untrusted, not TLS, or stripped: never fall back to clear text. */
+        refuse(rc, SECSOCK_WSAECONNREFUSED, tls_relay_error(rc->relay));
+        return;
+    }
+    destroy(rc);
+}
+
+void relay_conn_event(struct relay_conn *rc)
+{
+    enum tls_relay_state st;
+    short plain_events, tls_events;
+
+    if (advance_setup(rc)) return;
     st = tls_relay_step(rc->relay);
     if (rc->phase == RELAYING && st == TLS_RELAY_OPEN)
     {
@@ -419,50 +469,12 @@ void relay_conn_event(struct relay_conn *rc)
             rc->last_active = time(NULL);
         }
     }
-    if (st == TLS_RELAY_FAILED)
+    if (st == TLS_RELAY_FAILED || st == TLS_RELAY_DONE)
     {
-        if (rc->phase == HANDSHAKE && rc->inbound)
-        {
-            log_warn("%s: rejected: %s", rc->name, tls_relay_error(rc->relay));
-            destroy(rc);
-            return;
-        }
-        if (rc->phase == HANDSHAKE)
-        {
-            /* Untrusted, not TLS, or stripped: never fall back to clear text. */
-            refuse(rc, SECSOCK_WSAECONNREFUSED, tls_relay_error(rc->relay));
-            return;
-        }
-        destroy(rc);
+        ended(rc, st);
         return;
     }
-    if (st == TLS_RELAY_DONE)
-    {
-        destroy(rc);
-        return;
-    }
-    if (rc->phase == HANDSHAKE && st == TLS_RELAY_OPEN && rc->inbound)
-    {
-        if (connect_app(rc))
-        {
-            log_warn("%s: cannot reach the program's hidden port: %s", rc->name, strerror(errno));
-            destroy(rc);
-            return;
-        }
-    }
-    if (rc->phase == HANDSHAKE && st == TLS_RELAY_OPEN)
-    {
-        if ((rc->listen_fd = open_listener(rc->family, &relay_addr)) < 0)
-        {
-            refuse(rc, SECSOCK_WSAENOBUFS, strerror(errno));
-            return;
-        }
-        rc->phase = AWAIT_APP;
-        rc->deadline = time(NULL) + RELAY_SETUP_TIMEOUT;
-        log_info("%s: peer verified (TLS 1.3, pinned key%s); relay on loopback port %u", rc->name,
-                 tls_relay_kernel_tls(rc->relay) ? ", kernel TLS" : "", relay_addr.port);
-        answer(rc, SECSOCK_VERDICT_RELAY, 0, &relay_addr);
-    }
+    if (rc->phase == HANDSHAKE && st == TLS_RELAY_OPEN && handshake_done(rc)) return;
     tls_relay_interest(rc->relay, &plain_events, &tls_events);
     arm(rc, 0, tls_relay_tls_fd(rc->relay), to_epoll(tls_events));
     if (rc->phase == AWAIT_APP) arm(rc, 1, rc->listen_fd, EPOLLIN);

@@ -136,7 +136,46 @@ static void raise_descriptor_limit(void)
     }
 }
 
-int main(int argc, char **argv)
+/* The peer model, the backends, the control listener and its control
+ * file: the listening fd, or -1 (logged). */
+static int start_service(struct service_config *config, struct tls_identity *identity, const char *dir,
+                         uint16_t *port)
+{
+    struct secsock_control_info info;
+    int listen_fd;
+
+    if (!(config->peers = peers_new(config->config_dir)))
+    {
+        log_error("out of memory");
+        return -1;
+    }
+    config->backends = SECSOCK_BACKEND_NONE;
+    config->check_peer_uid = 1;
+    setup_tls(config, identity);
+    ipsec_backend_init(config, dir);
+    if ((listen_fd = service_listen(port)) < 0)
+    {
+        log_error("cannot listen on 127.0.0.1: %s", strerror(errno));
+        return -1;
+    }
+    info.port = *port;
+    info.pid = (uint32_t)getpid();
+    if (runtime_dir_write_control(dir, &info))
+    {
+        log_error("cannot write %s/" SECSOCK_CONTROL_FILE ": %s", dir, strerror(errno));
+        close(listen_fd);
+        return -1;
+    }
+    return listen_fd;
+}
+
+struct options {
+    char dir[4096];
+    int daemonize, log_stderr;
+};
+
+/* 0, or the exit status (after --version, --help or a bad option). */
+static int parse_options(int argc, char **argv, struct options *o)
 {
     static const struct option options[] = {
         { "foreground", no_argument, NULL, 'f' },
@@ -147,31 +186,82 @@ int main(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    static struct service_config config;
-    struct tls_identity identity;
-    struct secsock_control_info info;
-    char dir[4096], why[4400], path[4200];
-    int daemonize = 0, log_stderr = 0, opt, lock_fd, listen_fd, running, ready[2] = { -1, -1 };
-    uint16_t port;
-    unsigned int idle_timeout;
-    char ktls_status[256];
-    FILE *log_file = NULL;
+    int opt;
 
-    dir[0] = 0;
+    memset(o, 0, sizeof(*o));
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1)
     {
         switch (opt)
         {
-        case 'f': daemonize = 0; break;
-        case 'd': daemonize = 1; break;
-        case 'r': snprintf(dir, sizeof(dir), "%s", optarg); break;
-        case 'l': log_stderr = 1; break;
-        case 'V': printf("secsockd %s (control protocol %d)\n", PACKAGE_VERSION, SECSOCK_PROTO_VERSION); return 0;
-        case 'h': usage(stdout); return 0;
+        case 'f': o->daemonize = 0; break;
+        case 'd': o->daemonize = 1; break;
+        case 'r': snprintf(o->dir, sizeof(o->dir), "%s", optarg); break;
+        case 'l': o->log_stderr = 1; break;
+        case 'V': printf("secsockd %s (control protocol %d)\n", PACKAGE_VERSION, SECSOCK_PROTO_VERSION); return -1;
+        case 'h': usage(stdout); return -1;
         default: usage(stderr); return 2;
         }
     }
     if (optind != argc) { usage(stderr); return 2; }
+    return 0;
+}
+
+/* --daemon: the parent returns once the child answers (ready), so a client
+ * that started us can connect right away.  Returns in the child only. */
+static void detach(int ready[2], int log_stderr, const char *log_path)
+{
+    pid_t pid;
+    char byte;
+
+    if (pipe2(ready, O_CLOEXEC) || (pid = fork()) < 0)
+    {
+        fprintf(stderr, "secsockd: cannot detach: %s\n", strerror(errno));
+        exit(1);
+    }
+    if (pid > 0)
+    {
+        close(ready[1]);
+        if (read(ready[0], &byte, 1) == 1) exit(0);
+        fprintf(stderr, "secsockd: the service failed to start; see %s\n", log_stderr ? "stderr" : log_path);
+        exit(1);
+    }
+    close(ready[0]);
+    setsid();
+}
+
+/* The child of --daemon answers: its standard streams go to /dev/null. */
+static void detached_ready(int ready[2], int log_stderr)
+{
+    int null = open("/dev/null", O_RDWR);
+
+    if (null >= 0)
+    {
+        dup2(null, 0);
+        dup2(null, 1);
+        if (!log_stderr) dup2(null, 2);
+        if (null > 2) close(null);
+    }
+    if (write(ready[1], "1", 1) != 1) log_warn("the starting process left early");
+    close(ready[1]);
+}
+
+int main(int argc, char **argv)
+{
+    static struct service_config config;
+    struct options o;
+    struct tls_identity identity;
+    char why[4400], path[4200];
+    int lock_fd, listen_fd, running, ready[2] = { -1, -1 }, ret;
+    uint16_t port;
+    unsigned int idle_timeout;
+    char ktls_status[256];
+    FILE *log_file = NULL;
+    char *dir = o.dir;
+    int daemonize, log_stderr;
+
+    if ((ret = parse_options(argc, argv, &o))) return ret < 0 ? 0 : ret;
+    daemonize = o.daemonize;
+    log_stderr = o.log_stderr;
     close_inherited();
     raise_descriptor_limit();
     if (read_idle_timeout(&idle_timeout))
@@ -179,7 +269,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "secsockd: SECSOCK_RELAY_IDLE_TIMEOUT must be a number of seconds (at most a week)\n");
         return 2;
     }
-    if (!dir[0] && secsock_runtime_dir(dir, sizeof(dir)))
+    if (!dir[0] && secsock_runtime_dir(o.dir, sizeof(o.dir)))
     {
         fprintf(stderr, "secsockd: no runtime directory: set SECSOCK_RUNTIME_DIR, XDG_RUNTIME_DIR or HOME\n");
         return 1;
@@ -219,70 +309,17 @@ int main(int argc, char **argv)
         return 1;
     }
 
-    if (daemonize)
-    {
-        pid_t pid;
-        char byte;
+    if (daemonize) detach(ready, log_stderr, path);
 
-        if (pipe2(ready, O_CLOEXEC) || (pid = fork()) < 0)
-        {
-            fprintf(stderr, "secsockd: cannot detach: %s\n", strerror(errno));
-            return 1;
-        }
-        if (pid > 0)
-        {
-            /* The parent returns once the child answers, so a client that
-             * started us can connect right away. */
-            close(ready[1]);
-            if (read(ready[0], &byte, 1) == 1) return 0;
-            fprintf(stderr, "secsockd: the service failed to start; see %s\n", log_stderr ? "stderr" : path);
-            return 1;
-        }
-        close(ready[0]);
-        setsid();
-    }
-
-    if (!(config.peers = peers_new(config.config_dir)))
-    {
-        log_error("out of memory");
-        return 1;
-    }
-    config.backends = SECSOCK_BACKEND_NONE;
-    config.check_peer_uid = 1;
     config.relay_idle_timeout = idle_timeout;
     memcpy(config.ktls_status, ktls_status, sizeof(config.ktls_status));
-    setup_tls(&config, &identity);
-    ipsec_backend_init(&config, dir);
-    if ((listen_fd = service_listen(&port)) < 0)
-    {
-        log_error("cannot listen on 127.0.0.1: %s", strerror(errno));
-        return 1;
-    }
-    info.port = port;
-    info.pid = (uint32_t)getpid();
-    if (runtime_dir_write_control(dir, &info))
-    {
-        log_error("cannot write %s/" SECSOCK_CONTROL_FILE ": %s", dir, strerror(errno));
-        return 1;
-    }
+    if ((listen_fd = start_service(&config, &identity, dir, &port)) < 0) return 1;
     signal(SIGPIPE, SIG_IGN);
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
     log_info("listening on 127.0.0.1:%u for uid %u; runtime directory %s", port, (unsigned)geteuid(), dir);
 
-    if (daemonize)
-    {
-        int null = open("/dev/null", O_RDWR);
-        if (null >= 0)
-        {
-            dup2(null, 0);
-            dup2(null, 1);
-            if (!log_stderr) dup2(null, 2);
-            if (null > 2) close(null);
-        }
-        if (write(ready[1], "1", 1) != 1) log_warn("the starting process left early");
-        close(ready[1]);
-    }
+    if (daemonize) detached_ready(ready, log_stderr);
 
     if (service_run(listen_fd, &config, &stop_requested)) log_error("event loop failed: %s", strerror(errno));
     runtime_dir_remove_control(dir);
