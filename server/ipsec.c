@@ -35,7 +35,6 @@ struct ipsec_conn {
     char name[48];                   /* charon's connection, child and key id */
     struct secsock_xfrm_conn xfrm;
     char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN];
-    uint32_t protocol;
     int allow_insecure;
     uint8_t psk[128];
     size_t psk_len;
@@ -426,7 +425,6 @@ struct ipsec_conn *ipsec_listener_start(const struct secsock_msg_bind *bind, con
         return NULL;
     }
     c->listener = 1;
-    c->protocol = bind->protocol;
     c->allow_insecure = !!(bind->flags & SECSOCK_FLAG_ALLOW_INSECURE);
     name_slot(c, next_slot());
     c->xfrm.level = c->allow_insecure ? SECSOCK_XFRM_OPTIONAL : SECSOCK_XFRM_REQUIRED;
@@ -506,7 +504,6 @@ static void answer(struct ipsec_conn *c, uint8_t verdict, uint32_t wsa_error, ui
     reply.u.connect_verdict.verdict = verdict;
     reply.u.connect_verdict.wsa_error = wsa_error;
     reply.u.connect_verdict.info_flags = info;
-    reply.u.connect_verdict.protocol = c->protocol;
     strcpy(reply.u.connect_verdict.backend, "ipsec");
     c->reply(c->session_slot, &reply, held);
 }
@@ -547,7 +544,6 @@ struct ipsec_conn *ipsec_conn_start(void *session_slot, const struct secsock_msg
     if (!c) return NULL;
     c->session_slot = session_slot;
     c->reply = reply;
-    c->protocol = req->protocol;
     c->allow_insecure = !!(req->flags & SECSOCK_FLAG_ALLOW_INSECURE);
     name_slot(c, next_slot());
     c->phase = SETTING_UP;
@@ -629,7 +625,7 @@ void ipsec_backend_event(void)
         case RESULT_PROTECTED:
             log_info("ipsec %s: SA established with %s; the program connects, ESP required", c->name, c->remote);
             c->phase = HELD;
-            answer(c, SECSOCK_VERDICT_HELD, 0, SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED, 1);
+            answer(c, SECSOCK_VERDICT_PROTECTED, 0, SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED, 1);
             break;
         case RESULT_CLEAR:
             log_warn("ipsec %s: %s; ALLOW_INSECURE: clear text", c->name, c->why);

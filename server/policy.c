@@ -24,6 +24,15 @@ struct policy_decision policy_connect(const struct secsock_msg_connect *req, uin
         d.reason = "invalid security protocol";
         return d;
     }
+    /* The IPsec backend authenticates with pre-shared keys and makes its
+     * own filters: AuthIP credentials, policy keys and IpsecFlags cannot be
+     * honoured by any backend here, and are refused rather than ignored. */
+    if (req->demands || req->ipsec_flags)
+    {
+        d.wsa_error = SECSOCK_WSAEOPNOTSUPP;
+        d.reason = "IPsec settings no backend here can honour (credentials, policy keys or IpsecFlags): refused";
+        return d;
+    }
     if (req->protocol == SECSOCK_PROTOCOL_IPSEC || req->protocol == SECSOCK_PROTOCOL_IPSEC2)
     {
         /* IPsec was asked for by name: never TLS instead. */
@@ -91,7 +100,7 @@ struct policy_decision policy_bind(const struct secsock_msg_bind *req, uint32_t 
     if ((req->protocol == SECSOCK_PROTOCOL_IPSEC || req->protocol == SECSOCK_PROTOCOL_IPSEC2) &&
         (backends & SECSOCK_BACKEND_IPSEC) && req->socktype == SECSOCK_SOCK_STREAM)
     {
-        d.verdict = SECSOCK_VERDICT_HELD;
+        d.verdict = SECSOCK_VERDICT_OWN_ADDRESS;
         d.backend = "ipsec";
         d.reason = "IPsec: the program binds its own socket; on LISTEN, policies for its port and a responder in charon";
         return d;

@@ -34,7 +34,6 @@ struct relay_conn {
     time_t deadline;
     time_t last_active;             /* relaying: when bytes last moved */
     uint64_t seen_bytes;            /* both ways, at last_active */
-    uint32_t protocol;
     uint8_t family;                 /* outbound: the peer's, and so the program socket's */
     uint8_t pin[TLS_RELAY_PIN_LEN];
     char name[160];                 /* the peer, for the log */
@@ -118,7 +117,6 @@ static void answer(const struct relay_host *host, struct relay_conn *rc, uint8_t
     reply.type = SECSOCK_MSG_CONNECT_VERDICT;
     reply.u.connect_verdict.verdict = verdict;
     reply.u.connect_verdict.wsa_error = wsa_error;
-    reply.u.connect_verdict.protocol = rc->protocol;
     if (verdict == SECSOCK_VERDICT_RELAY)
     {
         reply.u.connect_verdict.info_flags = SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED;
@@ -179,7 +177,6 @@ struct relay_conn *relay_conn_start(const struct relay_host *host, void *session
     rc->peer_fd = rc->listen_fd = rc->app_fd = -1;
     rc->fds_armed[0] = rc->fds_armed[1] = -1;
     rc->session_slot = session_slot;
-    rc->protocol = s->relay_protocol;
     rc->family = s->relay_peer.family;
     rc->deadline = time(NULL) + RELAY_SETUP_TIMEOUT;
     memcpy(rc->pin, s->relay_pin, sizeof(rc->pin));
@@ -298,6 +295,7 @@ static int connect_app(const struct relay_host *host, struct relay_conn *rc)
     msg.u.announce.source = bound;
     msg.u.announce.info_flags = SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED;
     msg.u.announce.peer = rc->client;
+    strcpy(msg.u.announce.backend, "tls");
     host->announce(rc->lease_slot, &msg);
     setsockopt(rc->app_fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
     if (connect(rc->app_fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS) return -1;

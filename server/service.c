@@ -340,7 +340,7 @@ static void lease_announce(void *lease_slot, const struct secsock_msg *msg)
 
 /* A backend's answer to its session: queued here, written by the
  * session's own EPOLLOUT, so no caller loses its slot; then the session
- * closes, or (next SESSION_HELD) stays open holding the protection. */
+ * closes, or (next SESSION_PROTECTING) stays open holding the protection. */
 static void queue_backend_reply(struct slot *slot, const struct secsock_msg *reply, enum session_state next)
 {
     struct session *s = &slot->session;
@@ -387,7 +387,7 @@ static void ipsec_reply(void *session_slot, const struct secsock_msg *reply, int
 
     slot->session.wants_ipsec = 0;
     if (!held) slot->session.ipsec = NULL;
-    queue_backend_reply(slot, reply, held ? SESSION_HELD : SESSION_CLOSING);
+    queue_backend_reply(slot, reply, held ? SESSION_PROTECTING : SESSION_CLOSING);
 }
 
 static void sweep(int epfd, struct service_stats *stats, const struct service_config *config)

@@ -52,7 +52,7 @@ static int queue_error(struct session *s, uint32_t wsa_error, const char *reason
 
 /* A backend sets the connection up and will reply; PENDING is said at
  * once, so that a non-blocking connect need not wait. */
-static int queue_pending(struct session *s, const struct secsock_msg_connect *req, const char *backend)
+static int queue_pending(struct session *s, const char *backend)
 {
     struct secsock_msg reply;
 
@@ -61,7 +61,6 @@ static int queue_pending(struct session *s, const struct secsock_msg_connect *re
     memset(&reply, 0, sizeof(reply));
     reply.type = SECSOCK_MSG_CONNECT_VERDICT;
     reply.u.connect_verdict.verdict = SECSOCK_VERDICT_PENDING;
-    reply.u.connect_verdict.protocol = req->protocol;
     snprintf(reply.u.connect_verdict.backend, sizeof(reply.u.connect_verdict.backend), "%s", backend);
     return queue(s, &reply);
 }
@@ -124,7 +123,8 @@ static int handle_proof(struct session *s, const struct secsock_msg *msg, const 
     memset(&reply, 0, sizeof(reply));
     reply.type = SECSOCK_MSG_HELLO_OK;
     reply.u.hello_ok.service_pid = (uint32_t)getpid();
-    reply.u.hello_ok.backends = config->backends;
+    /* The IPsec backend protects a 5-tuple, known before the SYN. */
+    reply.u.hello_ok.needs = (config->backends & SECSOCK_BACKEND_IPSEC) ? SECSOCK_NEED_LOCAL_END : 0;
     s->state = SESSION_REQUEST;
     s->deadline = now + SERVICE_IDLE_TIMEOUT;
     return queue(s, &reply);
@@ -169,24 +169,25 @@ static int handle_connect(struct session *s, const struct secsock_msg_connect *r
         /* IPsec: set up by the backend's thread; it replies. */
         s->wants_ipsec = 1;
         s->ipsec_request = *req;
-        return queue_pending(s, req, d.backend);
+        return queue_pending(s, d.backend);
     }
     if (d.verdict == SECSOCK_VERDICT_RELAY)
     {
         /* The relay replies once the peer is reached and verified. */
         s->relay_peer = req->peer;
-        s->relay_protocol = req->protocol;
         memcpy(s->relay_name, req->target_name, sizeof(s->relay_name));
         memcpy(s->relay_pin, pin, sizeof(s->relay_pin));
-        return queue_pending(s, req, d.backend);
+        return queue_pending(s, d.backend);
     }
     memset(&reply, 0, sizeof(reply));
     reply.type = SECSOCK_MSG_CONNECT_VERDICT;
     reply.u.connect_verdict.verdict = d.verdict;
     reply.u.connect_verdict.wsa_error = d.wsa_error;
     reply.u.connect_verdict.info_flags = d.info_flags;
-    reply.u.connect_verdict.protocol = req->protocol;
     snprintf(reply.u.connect_verdict.backend, sizeof(reply.u.connect_verdict.backend), "%s", d.backend);
+    /* A datagram's verdict depends on the settings and the peer alone:
+     * the client may reuse it for a while instead of asking per datagram. */
+    if (req->socktype == SECSOCK_SOCK_DGRAM) reply.u.connect_verdict.cache_seconds = SESSION_DGRAM_VERDICT_SECONDS;
     s->state = SESSION_CLOSING;
     return queue(s, &reply);
 }
@@ -229,7 +230,7 @@ static int handle_bind(struct session *s, const struct secsock_msg_bind *req, co
         s->deadline = 0;
         stats->leases++;
     }
-    else if (d.verdict == SECSOCK_VERDICT_HELD)
+    else if (d.verdict == SECSOCK_VERDICT_OWN_ADDRESS)
     {
         /* An IPsec server: it binds its own socket; LISTEN names the port. */
         s->lease_socktype = req->socktype;
@@ -251,15 +252,18 @@ static int handle_listen(struct session *s, const struct secsock_msg_listen *req
     reply.type = SECSOCK_MSG_LISTEN_VERDICT;
     if (s->ipsec_listener)
     {
-        /* req->hidden is the program's own, public address here. */
-        reply.u.listen_verdict.verdict = SECSOCK_VERDICT_HELD;
-        if (!s->ipsec && !(s->ipsec = ipsec_listener_start(&s->bind_request, &req->hidden, config, why, sizeof(why))))
+        /* An OWN_ADDRESS lease: req->listen_addr is the program's public address. */
+        int allow_insecure = !!(s->bind_request.flags & SECSOCK_FLAG_ALLOW_INSECURE);
+        strcpy(reply.u.listen_verdict.backend, "ipsec");
+        if (!s->ipsec && !(s->ipsec = ipsec_listener_start(&s->bind_request, &req->listen_addr, config, why, sizeof(why))))
         {
-            log_warn("%s: LISTEN port %u with IPsec: %s", s->peer, req->hidden.port, why);
-            if (!(s->bind_request.flags & SECSOCK_FLAG_ALLOW_INSECURE))
-                reply.u.listen_verdict.wsa_error = SECSOCK_WSAENETDOWN;
-            reply.u.listen_verdict.verdict = SECSOCK_VERDICT_DIRECT;
+            log_warn("%s: LISTEN port %u with IPsec: %s", s->peer, req->listen_addr.port, why);
+            if (!allow_insecure) reply.u.listen_verdict.wsa_error = SECSOCK_WSAENETDOWN;
+            strcpy(reply.u.listen_verdict.backend, "none");
         }
+        /* The port's required ESP policy lets nothing else in. */
+        else if (!allow_insecure)
+            reply.u.listen_verdict.info_flags = SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED;
         return queue(s, &reply);
     }
     /* Clear peers never get in: the public address stays bound and not
@@ -267,24 +271,24 @@ static int handle_listen(struct session *s, const struct secsock_msg_listen *req
      * and verifies each client.  The program's hidden
      * listener takes only what we deliver, enforced by the kernel before
      * the program listens; if that cannot be done the server fails closed. */
-    reply.u.listen_verdict.verdict = SECSOCK_VERDICT_RESERVED;
-    if (s->guard.fd < 0 && hidden_guard_protect(&s->guard, req->socket_inode, &req->hidden, why, sizeof(why)))
+    strcpy(reply.u.listen_verdict.backend, "none");
+    if (s->guard.fd < 0 && hidden_guard_protect(&s->guard, req->socket_inode, &req->listen_addr, why, sizeof(why)))
     {
         log_warn("%s: LISTEN refused: %s", s->peer, why);
-        reply.u.listen_verdict.verdict = SECSOCK_VERDICT_REFUSE;
         reply.u.listen_verdict.wsa_error = SECSOCK_WSAENETDOWN;
         return queue(s, &reply);
     }
-    log_info("%s: LISTEN (backlog %u, hidden port %u, guarded)", s->peer, req->backlog, req->hidden.port);
+    log_info("%s: LISTEN (backlog %u, hidden port %u, guarded)", s->peer, req->backlog, req->listen_addr.port);
     /* The service decides after the reply whether TLS peers may come in. */
     s->listen_pending = 1;
     s->listening = 1;
     s->backlog = req->backlog;
-    s->hidden = req->hidden;
+    s->hidden = req->listen_addr;
     return queue(s, &reply);
 }
 
-static int handle_status(struct session *s, const struct service_config *config, const struct service_stats *stats)
+static int handle_status(struct session *s, const struct secsock_msg_status *req, const struct service_config *config,
+                         const struct service_stats *stats)
 {
     struct secsock_msg reply;
 
@@ -295,11 +299,12 @@ static int handle_status(struct session *s, const struct service_config *config,
     reply.u.status_reply.backends = config->backends;
     reply.u.status_reply.leases = stats->leases;
     reply.u.status_reply.requests = stats->requests;
-    snprintf(reply.u.status_reply.report, sizeof(reply.u.status_reply.report),
-             "none: available\n"
-             "tls: %s\n"
-             "  kernel TLS: %s\n"
-             "ipsec: %s\n", config->tls_status, config->ktls_status, config->ipsec_status);
+    if (req->sections & SECSOCK_STATUS_BACKENDS)
+        snprintf(reply.u.status_reply.report, sizeof(reply.u.status_reply.report),
+                 "none: available\n"
+                 "tls: %s\n"
+                 "  kernel TLS: %s\n"
+                 "ipsec: %s\n", config->tls_status, config->ktls_status, config->ipsec_status);
     s->state = SESSION_CLOSING;
     return queue(s, &reply);
 }
@@ -319,7 +324,7 @@ static int handle(struct session *s, const struct secsock_msg *msg, const struct
         {
         case SECSOCK_MSG_CONNECT: return handle_connect(s, &msg->u.connect, config);
         case SECSOCK_MSG_BIND: return handle_bind(s, &msg->u.bind, config, stats);
-        case SECSOCK_MSG_STATUS: return handle_status(s, config, stats);
+        case SECSOCK_MSG_STATUS: return handle_status(s, &msg->u.status, config, stats);
         default: break;
         }
         break;
@@ -328,7 +333,7 @@ static int handle(struct session *s, const struct secsock_msg *msg, const struct
         break;
     case SESSION_CLOSING:
     case SESSION_WAITING:
-    case SESSION_HELD:
+    case SESSION_PROTECTING:
         return 0;  /* the reply is (or will be) on its way; ignore what follows */
     }
     log_warn("%s: unexpected %s", s->peer, secsock_msg_name(msg->type));

@@ -14,13 +14,16 @@
 #include "service.h"
 #include "hidden_guard.h"
 
+/* How long a client may reuse a datagram socket's verdict for one peer. */
+#define SESSION_DGRAM_VERDICT_SECONDS 10
+
 enum session_state {
     SESSION_HELLO,     /* waiting for HELLO */
     SESSION_PROOF,     /* CHALLENGE sent, waiting for the client's PROOF */
     SESSION_REQUEST,   /* authenticated, waiting for the request */
     SESSION_LEASE,     /* holding a reservation; LISTEN or EOF next */
     SESSION_WAITING,   /* a TLS relay or an IPsec SA is being set up; it will reply */
-    SESSION_HELD,      /* the connection is protected (IPsec) until this session closes */
+    SESSION_PROTECTING, /* the connection is protected (IPsec) until this session closes */
     SESSION_CLOSING,   /* flush the reply, then close */
 };
 
@@ -48,7 +51,6 @@ struct session {
     struct secsock_addr relay_peer;
     char relay_name[SECSOCK_MAX_STR + 1];
     uint8_t relay_pin[32];
-    uint32_t relay_protocol;
     void *relay;                      /* the relay set up for this request */
     int wants_ipsec;                  /* SESSION_WAITING: the set-up is IPsec's */
     struct secsock_msg_connect ipsec_request;

@@ -104,6 +104,7 @@ static int cmd_status(void)
     }
     memset(&req, 0, sizeof(req));
     req.type = SECSOCK_MSG_STATUS;
+    req.u.status.sections = SECSOCK_STATUS_BACKENDS;
     if (secsock_client_call(fd, &req, &reply, why, sizeof(why)) || reply.type != SECSOCK_MSG_STATUS_REPLY)
     {
         fprintf(stderr, "secsockctl: status: %s\n", why);
