@@ -14,4 +14,6 @@ Suite *vici_suite(void);
 Suite *vici_client_suite(void);
 Suite *xfrm_suite(void);
 Suite *sha256_suite(void);
+Suite *peer_name_suite(void);
+Suite *identity_suite(void);
 #endif

@@ -1,0 +1,46 @@
+/* Test PKI made on the fly with the library's own issuing code: CAs,
+ * leaves with chosen names and dates, their DER and credentials. */
+#ifndef SECSOCK_PKI_FIXTURE_H
+#define SECSOCK_PKI_FIXTURE_H
+
+#include <time.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include "unix/host_names.h"
+
+struct fixture_cert {
+    gnutls_x509_crt_t crt;
+    gnutls_x509_privkey_t key;
+};
+
+/* A CA valid from a day ago for ten years. */
+void fixture_ca(struct fixture_cert *ca, const char *cn);
+
+/* A TLS leaf for names ("dns:NAME" or "ip:ADDRESS", NULL-terminated),
+ * valid [not_before, not_after], signed by ca (NULL: self-signed). */
+void fixture_leaf(const struct fixture_cert *ca, const char *const *names, time_t not_before, time_t not_after,
+                  struct fixture_cert *leaf);
+
+/* names as above into a host_names. */
+void fixture_names(const char *const *names, struct host_names *out);
+
+/* The certificate's DER (gnutls_free it). */
+gnutls_datum_t fixture_der(gnutls_x509_crt_t crt);
+
+/* PEM of a certificate or key into a malloc'd NUL-terminated text. */
+char *fixture_crt_pem(gnutls_x509_crt_t crt);
+char *fixture_key_pem(gnutls_x509_privkey_t key);
+
+/* Credentials presenting leaf (then chain_extra, may be NULL). */
+gnutls_certificate_credentials_t fixture_credentials(const struct fixture_cert *leaf, gnutls_x509_crt_t chain_extra);
+
+/* Writes text to dir/name (mkdir -p of dir first). */
+void fixture_write(const char *dir, const char *name, const char *text);
+
+/* A fresh private temporary directory; fixture_rmrf removes it. */
+void fixture_tmpdir(char *buf, size_t size);
+void fixture_rmrf(const char *dir);
+
+void fixture_free(struct fixture_cert *cert);
+
+#endif
