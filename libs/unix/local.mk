@@ -13,6 +13,7 @@ libs_unix_libsecsock_unix_a_SOURCES = \
 	libs/unix/key_pair.c libs/unix/key_pair.h \
 	libs/unix/local_ca.c libs/unix/local_ca.h \
 	libs/unix/host_identity.c libs/unix/host_identity.h \
+	libs/unix/trust_anchors.c libs/unix/trust_anchors.h \
 	libs/unix/vici.c libs/unix/vici.h \
 	libs/unix/vici_tree.c \
 	libs/unix/vici_build.c \

@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include <gnutls/abstract.h>
 #include "unix/cert_issue.h"
+#include "unix/key_pair.h"
+#include "unix/local_ca.h"
 #include "pki_fixture.h"
 
 void fixture_names(const char *const *names, struct host_names *out)
@@ -133,4 +135,33 @@ void fixture_free(struct fixture_cert *cert)
     if (cert->key) gnutls_x509_privkey_deinit(cert->key);
     cert->crt = NULL;
     cert->key = NULL;
+}
+
+/* A CRL by ca revoking leaf (NULL: revoking nothing), as PEM. */
+char *fixture_crl(const struct fixture_cert *ca, const struct fixture_cert *leaf)
+{
+    gnutls_x509_crl_t crl;
+    gnutls_datum_t pem = { NULL, 0 };
+    time_t now = time(NULL);
+    char *text;
+
+    ck_assert_int_eq(gnutls_x509_crl_init(&crl), 0);
+    ck_assert_int_eq(gnutls_x509_crl_set_version(crl, 2), 0);
+    ck_assert_int_eq(gnutls_x509_crl_set_this_update(crl, now - 60), 0);
+    ck_assert_int_eq(gnutls_x509_crl_set_next_update(crl, now + 86400), 0);
+    if (leaf) ck_assert_int_eq(gnutls_x509_crl_set_crt(crl, leaf->crt, now - 60), 0);
+    ck_assert_int_eq(gnutls_x509_crl_sign2(crl, ca->crt, ca->key, GNUTLS_DIG_SHA256, 0), 0);
+    ck_assert_int_eq(gnutls_x509_crl_export2(crl, GNUTLS_X509_FMT_PEM, &pem), 0);
+    text = strndup((const char *)pem.data, pem.size);
+    gnutls_free(pem.data);
+    gnutls_x509_crl_deinit(crl);
+    return text;
+}
+
+/* A config dir whose own CA is ca. */
+void fixture_config_dir(char *dir, size_t size, const struct fixture_cert *ca)
+{
+    char why[256];
+    fixture_tmpdir(dir, size);
+    ck_assert(!key_pair_store(dir, LOCAL_CA_KEY, LOCAL_CA_CERT, ca->key, ca->crt, why, sizeof(why)));
 }

@@ -43,4 +43,10 @@ void fixture_rmrf(const char *dir);
 
 void fixture_free(struct fixture_cert *cert);
 
+/* A CRL by ca revoking leaf (NULL: revoking nothing), as malloc'd PEM. */
+char *fixture_crl(const struct fixture_cert *ca, const struct fixture_cert *leaf);
+
+/* A fresh config dir whose own CA (ca.crt, ca.key) is ca. */
+void fixture_config_dir(char *dir, size_t size, const struct fixture_cert *ca);
+
 #endif

@@ -16,4 +16,6 @@ Suite *xfrm_suite(void);
 Suite *sha256_suite(void);
 Suite *peer_name_suite(void);
 Suite *identity_suite(void);
+Suite *trust_anchors_suite(void);
+Suite *tls_trust_suite(void);
 #endif
