@@ -14,6 +14,9 @@ libs_unix_libsecsock_unix_a_SOURCES = \
 	libs/unix/local_ca.c libs/unix/local_ca.h \
 	libs/unix/host_identity.c libs/unix/host_identity.h \
 	libs/unix/trust_anchors.c libs/unix/trust_anchors.h \
+	libs/unix/trust_verdict.h \
+	libs/unix/discovery.c libs/unix/discovery.h \
+	libs/unix/discovery_cache.c libs/unix/discovery_cache.h \
 	libs/unix/vici.c libs/unix/vici.h \
 	libs/unix/vici_tree.c \
 	libs/unix/vici_build.c \

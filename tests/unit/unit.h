@@ -18,4 +18,5 @@ Suite *peer_name_suite(void);
 Suite *identity_suite(void);
 Suite *trust_anchors_suite(void);
 Suite *tls_trust_suite(void);
+Suite *discovery_suite(void);
 #endif
