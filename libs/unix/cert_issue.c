@@ -193,3 +193,22 @@ int cert_fingerprint_hex(gnutls_x509_crt_t crt, char hex[65])
     for (size_t i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", digest[i]);
     return 0;
 }
+
+int cert_request_pem(gnutls_x509_privkey_t key, const char *common_name, const struct host_names *names,
+                     gnutls_datum_t *pem, char *why, size_t why_len)
+{
+    gnutls_x509_crq_t crq = NULL;
+    int ret;
+
+    pem->data = NULL;
+    pem->size = 0;
+    if ((ret = gnutls_x509_crq_init(&crq)) || (ret = gnutls_x509_crq_set_version(crq, 1)) ||
+        (ret = gnutls_x509_crq_set_dn_by_oid(crq, GNUTLS_OID_X520_COMMON_NAME, 0, common_name,
+                                             (unsigned int)strlen(common_name))) ||
+        (ret = gnutls_x509_crq_set_key(crq, key)) || (ret = cert_names_set_crq(crq, names)) ||
+        (ret = gnutls_x509_crq_sign2(crq, key, GNUTLS_DIG_SHA256, 0)) ||
+        (ret = gnutls_x509_crq_export2(crq, GNUTLS_X509_FMT_PEM, pem)))
+        snprintf(why, why_len, "cannot make a certificate request: %s", gnutls_strerror(ret));
+    if (crq) gnutls_x509_crq_deinit(crq);
+    return ret ? -1 : 0;
+}

@@ -45,6 +45,11 @@ int cert_names_of_crq(gnutls_x509_crq_t crq, struct host_names *names);
 int cert_names_set(gnutls_x509_crt_t crt, const struct host_names *names);
 int cert_names_set_crq(gnutls_x509_crq_t crq, const struct host_names *names);
 
+/* A PEM certificate request for key, with common_name and names as SANs
+ * (`secsockctl enroll request`). */
+int cert_request_pem(gnutls_x509_privkey_t key, const char *common_name, const struct host_names *names,
+                     gnutls_datum_t *pem, char *why, size_t why_len);
+
 /* PEM of a certificate into a gnutls_free'd datum. */
 int cert_export_pem(gnutls_x509_crt_t crt, gnutls_datum_t *pem);
 

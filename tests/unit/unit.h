@@ -19,4 +19,5 @@ Suite *identity_suite(void);
 Suite *trust_anchors_suite(void);
 Suite *tls_trust_suite(void);
 Suite *discovery_suite(void);
+Suite *secsockctl_pki_suite(void);
 #endif
