@@ -165,3 +165,35 @@ void fixture_config_dir(char *dir, size_t size, const struct fixture_cert *ca)
     fixture_tmpdir(dir, size);
     ck_assert(!key_pair_store(dir, LOCAL_CA_KEY, LOCAL_CA_CERT, ca->key, ca->crt, why, sizeof(why)));
 }
+
+struct peer_name fixture_peer_name(const char *text)
+{
+    struct peer_name n;
+    char why[256];
+    ck_assert_msg(!peer_name_parse(text, strlen(text), &n, why, sizeof(why)), "%s: %s", text, why);
+    return n;
+}
+
+void fixture_world_make(struct fixture_world *w, const char *const *client_names, const char *const *server_names)
+{
+    char why[256];
+    time_t now = time(NULL);
+
+    memset(w, 0, sizeof(*w));
+    fixture_ca(&w->ca, "Own CA");
+    fixture_ca(&w->stranger, "Stranger CA");
+    fixture_leaf(&w->ca, client_names, now - 60, now + 3600, &w->client);
+    fixture_leaf(&w->ca, server_names, now - 60, now + 3600, &w->server);
+    fixture_config_dir(w->dir, sizeof(w->dir), &w->ca);
+    ck_assert_ptr_nonnull(w->anchors = trust_anchors_load(w->dir, 0, why, sizeof(why)));
+}
+
+void fixture_world_free(struct fixture_world *w)
+{
+    trust_anchors_free(w->anchors);
+    fixture_free(&w->ca);
+    fixture_free(&w->stranger);
+    fixture_free(&w->client);
+    fixture_free(&w->server);
+    fixture_rmrf(w->dir);
+}

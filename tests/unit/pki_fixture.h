@@ -7,6 +7,8 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include "unix/host_names.h"
+#include "unix/peer_name.h"
+#include "unix/trust_anchors.h"
 
 struct fixture_cert {
     gnutls_x509_crt_t crt;
@@ -45,6 +47,19 @@ void fixture_free(struct fixture_cert *cert);
 
 /* A CRL by ca revoking leaf (NULL: revoking nothing), as malloc'd PEM. */
 char *fixture_crl(const struct fixture_cert *ca, const struct fixture_cert *leaf);
+
+/* A parsed target name (the test fails when it does not parse). */
+struct peer_name fixture_peer_name(const char *text);
+
+/* Two CAs, a config dir trusting the first (own CA), its trust anchors,
+ * and a client and a server leaf of the first CA for the names given. */
+struct fixture_world {
+    struct fixture_cert ca, stranger, client, server;
+    struct trust_anchors *anchors;
+    char dir[64];
+};
+void fixture_world_make(struct fixture_world *w, const char *const *client_names, const char *const *server_names);
+void fixture_world_free(struct fixture_world *w);
 
 /* A fresh config dir whose own CA (ca.crt, ca.key) is ca. */
 void fixture_config_dir(char *dir, size_t size, const struct fixture_cert *ca);

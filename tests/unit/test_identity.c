@@ -245,6 +245,20 @@ START_TEST(imported_identity_left_alone)
 }
 END_TEST
 
+/* dir's pair "k"/"c" loads as expected, with no pending certificate left. */
+static void assert_pair_is(const char *dir, gnutls_x509_crt_t expected)
+{
+    gnutls_x509_privkey_t key;
+    gnutls_x509_crt_t crt;
+    char why[256];
+
+    ck_assert_msg(!key_pair_load(dir, "k", "c", &key, &crt, why, sizeof(why)), "%s", why);
+    ck_assert(gnutls_x509_crt_equals(crt, expected));
+    ck_assert(!exists(dir, "c.pending"));
+    gnutls_x509_crt_deinit(crt);
+    gnutls_x509_privkey_deinit(key);
+}
+
 START_TEST(interrupted_replacement_recovers)
 {
     char dir[64], why[256], *crt_pem, *key_pem;
@@ -262,20 +276,12 @@ START_TEST(interrupted_replacement_recovers)
     key_pem = fixture_key_pem(b.key);
     fixture_write(dir, "c.pending", crt_pem);
     fixture_write(dir, "k", key_pem);
-    ck_assert_int_eq(key_pair_load(dir, "k", "c", &key, &crt, why, sizeof(why)), 0);
-    ck_assert(gnutls_x509_crt_equals(crt, b.crt));
-    ck_assert(!exists(dir, "c.pending"));
-    gnutls_x509_crt_deinit(crt);
-    gnutls_x509_privkey_deinit(key);
+    assert_pair_is(dir, b.crt);
     free(crt_pem);
     /* Crash before the key was replaced: the pending one is dropped. */
     crt_pem = fixture_crt_pem(a.crt);
     fixture_write(dir, "c.pending", crt_pem);
-    ck_assert_int_eq(key_pair_load(dir, "k", "c", &key, &crt, why, sizeof(why)), 0);
-    ck_assert(gnutls_x509_crt_equals(crt, b.crt));
-    ck_assert(!exists(dir, "c.pending"));
-    gnutls_x509_crt_deinit(crt);
-    gnutls_x509_privkey_deinit(key);
+    assert_pair_is(dir, b.crt);
     /* A key and a certificate that do not belong together: reported. */
     fixture_write(dir, "c", crt_pem);
     ck_assert_int_eq(key_pair_load(dir, "k", "c", &key, &crt, why, sizeof(why)), -1);

@@ -7,14 +7,6 @@
 #include "pki_fixture.h"
 #include "unit.h"
 
-static struct peer_name parsed(const char *text)
-{
-    struct peer_name n;
-    char why[256];
-    ck_assert_msg(!peer_name_parse(text, strlen(text), &n, why, sizeof(why)), "%s: %s", text, why);
-    return n;
-}
-
 static void refused(const char *text, size_t len)
 {
     struct peer_name n;
@@ -25,19 +17,19 @@ static void refused(const char *text, size_t len)
 
 START_TEST(plain_names)
 {
-    struct peer_name n = parsed("Server.Example.COM.");
+    struct peer_name n = fixture_peer_name("Server.Example.COM.");
     ck_assert_int_eq(n.kind, PEER_NAME_DNS);
     ck_assert_str_eq(n.host, "server.example.com");
     ck_assert_str_eq(n.sni, "server.example.com");
     ck_assert_str_eq(n.service_class, "");
-    n = parsed("myhost");
+    n = fixture_peer_name("myhost");
     ck_assert_str_eq(n.sni, "myhost");
     /* Plain text that is no RFC 1123 host name: matched, never sent. */
-    n = parsed("build_box.corp");
+    n = fixture_peer_name("build_box.corp");
     ck_assert_int_eq(n.kind, PEER_NAME_DNS);
     ck_assert_str_eq(n.host, "build_box.corp");
     ck_assert_str_eq(n.sni, "");
-    n = parsed("b\xc3\xbc" "cher.example");
+    n = fixture_peer_name("b\xc3\xbc" "cher.example");
     ck_assert_str_eq(n.host, "xn--bcher-kva.example");
     ck_assert_str_eq(n.sni, "xn--bcher-kva.example");
 }
@@ -46,20 +38,20 @@ END_TEST
 START_TEST(ip_literals)
 {
     static const uint8_t v4[4] = { 192, 0, 2, 7 };
-    struct peer_name n = parsed("192.0.2.7");
+    struct peer_name n = fixture_peer_name("192.0.2.7");
     ck_assert_int_eq(n.kind, PEER_NAME_IP);
     ck_assert_int_eq(n.ip.family, AF_INET);
     ck_assert_mem_eq(n.ip.addr, v4, 4);
     ck_assert_str_eq(n.sni, "");
-    n = parsed("::1");
+    n = fixture_peer_name("::1");
     ck_assert_int_eq(n.ip.family, AF_INET6);
     ck_assert_str_eq(n.host, "::1");
-    n = parsed("[2001:DB8::1]");
+    n = fixture_peer_name("[2001:DB8::1]");
     ck_assert_int_eq(n.ip.family, AF_INET6);
     ck_assert_str_eq(n.host, "2001:db8::1");
     ck_assert_str_eq(n.sni, "");
     /* An IPv4-mapped literal is the IPv4 address. */
-    n = parsed("::ffff:192.0.2.7");
+    n = fixture_peer_name("::ffff:192.0.2.7");
     ck_assert_int_eq(n.ip.family, AF_INET);
     ck_assert_mem_eq(n.ip.addr, v4, 4);
 }
@@ -67,31 +59,31 @@ END_TEST
 
 START_TEST(spn_forms)
 {
-    struct peer_name n = parsed("host/server.example.com");
+    struct peer_name n = fixture_peer_name("host/server.example.com");
     ck_assert_str_eq(n.service_class, "host");
     ck_assert_str_eq(n.host, "server.example.com");
     ck_assert_str_eq(n.sni, "server.example.com");
     ck_assert_uint_eq(n.port, 0);
     ck_assert_str_eq(n.service_name, "");
-    n = parsed("HTTP/web.example.com:8080");
+    n = fixture_peer_name("HTTP/web.example.com:8080");
     ck_assert_str_eq(n.service_class, "HTTP");
     ck_assert_uint_eq(n.port, 8080);
-    n = parsed("ldap/dc1.example.com:389/example.com");
+    n = fixture_peer_name("ldap/dc1.example.com:389/example.com");
     ck_assert_str_eq(n.host, "dc1.example.com");
     ck_assert_uint_eq(n.port, 389);
     ck_assert_str_eq(n.service_name, "example.com");
-    n = parsed("ldap/dc1.example.com/DC=example,DC=com");
+    n = fixture_peer_name("ldap/dc1.example.com/DC=example,DC=com");
     ck_assert_uint_eq(n.port, 0);
     ck_assert_str_eq(n.service_name, "DC=example,DC=com");
-    n = parsed("MSSQLSvc/[2001:db8::1]:1433");
+    n = fixture_peer_name("MSSQLSvc/[2001:db8::1]:1433");
     ck_assert_int_eq(n.kind, PEER_NAME_IP);
     ck_assert_int_eq(n.ip.family, AF_INET6);
     ck_assert_uint_eq(n.port, 1433);
     ck_assert_str_eq(n.sni, "");
-    n = parsed("host/::1");
+    n = fixture_peer_name("host/::1");
     ck_assert_int_eq(n.ip.family, AF_INET6);
     ck_assert_uint_eq(n.port, 0);
-    n = parsed("host/10.0.0.1:443");
+    n = fixture_peer_name("host/10.0.0.1:443");
     ck_assert_int_eq(n.ip.family, AF_INET);
     ck_assert_uint_eq(n.port, 443);
 }
@@ -169,12 +161,12 @@ START_TEST(certificate_names)
     fixture_leaf(&ca, sans, now - 60, now + 3600, &leaf);
     for (size_t i = 0; i < sizeof(match) / sizeof(match[0]); i++)
     {
-        struct peer_name n = parsed(match[i]);
+        struct peer_name n = fixture_peer_name(match[i]);
         ck_assert_msg(peer_name_certificate_matches(leaf.crt, &n), "%s should match", match[i]);
     }
     for (size_t i = 0; i < sizeof(miss) / sizeof(miss[0]); i++)
     {
-        struct peer_name n = parsed(miss[i]);
+        struct peer_name n = fixture_peer_name(miss[i]);
         ck_assert_msg(!peer_name_certificate_matches(leaf.crt, &n), "%s should not match", miss[i]);
     }
     ck_assert(peer_name_certificate_names_address(leaf.crt, AF_INET, v4));
@@ -182,7 +174,7 @@ START_TEST(certificate_names)
     /* The CN ("leaf.test") is never a name, even without any SAN. */
     fixture_leaf(&ca, none, now - 60, now + 3600, &bare);
     {
-        struct peer_name n = parsed("leaf.test");
+        struct peer_name n = fixture_peer_name("leaf.test");
         ck_assert(!peer_name_certificate_matches(bare.crt, &n));
     }
     fixture_free(&leaf);

@@ -107,42 +107,35 @@ static void run(const struct fixture_cert *client_id, const struct fixture_cert 
     gnutls_certificate_free_credentials(sc);
 }
 
-struct world {
-    struct fixture_cert ca, stranger, client, server;
-    struct trust_anchors *anchors;
-    char dir[64];
-};
-
 static const char *const server_names[] = { "dns:server.test", "ip:127.0.0.1", NULL };
 static const char *const client_names[] = { "dns:client.test", NULL };
 
-static void world_make(struct world *w)
-{
-    char why[256];
-    time_t now = time(NULL);
+/* One handshake to play in a world: who shows what, who asks for what. */
+struct scenario {
+    const struct fixture_cert *client, *server;   /* NULL: the world's */
+    const char *target;                           /* the client's target name; NULL: none */
+    const char *required;                         /* the name the server requires; NULL: none */
+    int pin_server;                               /* the client pins the server's key */
+    int client_pins_only;                         /* the client has no anchors (before issue 11) */
+};
 
-    memset(w, 0, sizeof(*w));
-    fixture_ca(&w->ca, "Own CA");
-    fixture_ca(&w->stranger, "Stranger CA");
-    fixture_leaf(&w->ca, client_names, now - 60, now + 3600, &w->client);
-    fixture_leaf(&w->ca, server_names, now - 60, now + 3600, &w->server);
-    fixture_config_dir(w->dir, sizeof(w->dir), &w->ca);
-    ck_assert_ptr_nonnull(w->anchors = trust_anchors_load(w->dir, 0, why, sizeof(why)));
-}
-
-static void world_free(struct world *w)
+static void play(const struct fixture_world *w, const struct scenario *s, struct outcome *o)
 {
-    trust_anchors_free(w->anchors);
-    fixture_free(&w->ca); fixture_free(&w->stranger); fixture_free(&w->client); fixture_free(&w->server);
-    fixture_rmrf(w->dir);
-}
+    const struct fixture_cert *client = s->client ? s->client : &w->client, *server = s->server ? s->server : &w->server;
+    struct tls_relay_trust ct = { w->anchors, NULL }, st = { w->anchors, NULL };
+    struct peer_name target, required;
+    uint8_t pin[1][TLS_RELAY_PIN_LEN];
 
-static struct peer_name named(const char *text)
-{
-    struct peer_name n;
-    char why[256];
-    ck_assert_int_eq(peer_name_parse(text, strlen(text), &n, why, sizeof(why)), 0);
-    return n;
+    if (s->target) ct.peer_name = (target = fixture_peer_name(s->target), &target);
+    if (s->required) st.peer_name = (required = fixture_peer_name(s->required), &required);
+    if (s->pin_server)
+    {
+        gnutls_datum_t der = fixture_der(server->crt);
+        ck_assert_int_eq(tls_pin_of_certificate(&der, pin[0]), 0);
+        gnutls_free(der.data);
+    }
+    run(client, server, s->client_pins_only ? NULL : &ct, &st, (const uint8_t (*)[TLS_RELAY_PIN_LEN])pin,
+        s->pin_server ? 1 : 0, o);
 }
 
 /* The client refused the server for verdict: nothing reached the server program. */
@@ -154,179 +147,165 @@ static void assert_client_refused(const struct outcome *o, enum trust_verdict ve
     ck_assert(!o->delivered);
 }
 
+static void assert_server_refused(const struct outcome *o, enum trust_verdict verdict, const char *words)
+{
+    ck_assert_int_eq(o->server, TLS_RELAY_FAILED);
+    ck_assert_int_eq(o->server_verdict, verdict);
+    ck_assert_msg(strstr(o->server_error, words), "error \"%s\" lacks \"%s\"", o->server_error, words);
+    ck_assert(!o->delivered);
+}
+
 START_TEST(right_name_accepted)
 {
-    struct world w;
+    struct fixture_world w;
+    struct scenario s = { .target = "host/server.test:443" };
     struct outcome o;
-    struct peer_name spn;
-    struct tls_relay_trust ct = { NULL, NULL }, st = { NULL, NULL };
 
-    world_make(&w);
-    spn = named("host/server.test:443");
-    ct.anchors = st.anchors = w.anchors;
-    ct.peer_name = &spn;
-    run(&w.client, &w.server, &ct, &st, NULL, 0, &o);
+    fixture_world_make(&w, client_names, server_names);
+    play(&w, &s, &o);
     ck_assert_msg(o.delivered, "client: %s / server: %s", o.client_error, o.server_error);
     ck_assert_int_eq(o.client_verdict, TRUST_OK_CHAIN);
     ck_assert_int_eq(o.server_verdict, TRUST_OK_CHAIN);
-    world_free(&w);
+    fixture_world_free(&w);
 }
 END_TEST
 
 START_TEST(wrong_name_refused)
 {
-    struct world w;
+    struct fixture_world w;
+    struct scenario s = { .target = "other.test" };
     struct outcome o;
-    struct peer_name other;
-    struct tls_relay_trust ct = { NULL, NULL }, st = { NULL, NULL };
 
-    world_make(&w);
-    other = named("other.test");
-    ct.anchors = st.anchors = w.anchors;
-    ct.peer_name = &other;
-    run(&w.client, &w.server, &ct, &st, NULL, 0, &o);
+    fixture_world_make(&w, client_names, server_names);
+    play(&w, &s, &o);
     assert_client_refused(&o, TRUST_NAME_MISMATCH, "name mismatch");
-    world_free(&w);
+    fixture_world_free(&w);
 }
 END_TEST
 
 START_TEST(connected_address_checked_without_name)
 {
     static const char *const no_ip[] = { "dns:server.test", NULL };
-    struct world w;
-    struct outcome o;
+    struct fixture_world w;
     struct fixture_cert nameless = { 0 };
-    struct tls_relay_trust ct = { NULL, NULL }, st = { NULL, NULL };
+    struct scenario s = { 0 };
+    struct outcome o;
     time_t now = time(NULL);
 
-    world_make(&w);
-    ct.anchors = st.anchors = w.anchors;
-    run(&w.client, &w.server, &ct, &st, NULL, 0, &o);   /* names 127.0.0.1 */
+    fixture_world_make(&w, client_names, server_names);
+    play(&w, &s, &o);   /* the server's certificate names 127.0.0.1 */
     ck_assert_msg(o.delivered, "%s", o.client_error);
     fixture_leaf(&w.ca, no_ip, now - 60, now + 3600, &nameless);
-    run(&w.client, &nameless, &ct, &st, NULL, 0, &o);
+    s.server = &nameless;
+    play(&w, &s, &o);
     assert_client_refused(&o, TRUST_NAME_MISMATCH, "127.0.0.1");
     fixture_free(&nameless);
-    world_free(&w);
+    fixture_world_free(&w);
 }
 END_TEST
 
 START_TEST(unknown_ca_refused)
 {
-    struct world w;
-    struct outcome o;
+    struct fixture_world w;
     struct fixture_cert alien = { 0 };
-    struct tls_relay_trust ct = { NULL, NULL }, st = { NULL, NULL };
+    struct scenario s = { 0 };
+    struct outcome o;
     time_t now = time(NULL);
 
-    world_make(&w);
+    fixture_world_make(&w, client_names, server_names);
     fixture_leaf(&w.stranger, server_names, now - 60, now + 3600, &alien);
-    ct.anchors = st.anchors = w.anchors;
-    run(&w.client, &alien, &ct, &st, NULL, 0, &o);
+    s.server = &alien;
+    play(&w, &s, &o);
     assert_client_refused(&o, TRUST_UNKNOWN_CA, "unknown CA");
     /* And a server refuses a client from a CA it does not trust. */
-    run(&alien, &w.server, &ct, &st, NULL, 0, &o);
-    ck_assert_int_eq(o.server, TLS_RELAY_FAILED);
-    ck_assert_int_eq(o.server_verdict, TRUST_UNKNOWN_CA);
-    ck_assert(!o.delivered);
+    s.server = NULL;
+    s.client = &alien;
+    play(&w, &s, &o);
+    assert_server_refused(&o, TRUST_UNKNOWN_CA, "unknown CA");
     fixture_free(&alien);
-    world_free(&w);
+    fixture_world_free(&w);
 }
 END_TEST
 
 START_TEST(expired_refused)
 {
-    struct world w;
-    struct outcome o;
+    struct fixture_world w;
     struct fixture_cert old = { 0 };
-    struct tls_relay_trust ct = { NULL, NULL }, st = { NULL, NULL };
+    struct scenario s = { 0 };
+    struct outcome o;
     time_t now = time(NULL);
 
-    world_make(&w);
+    fixture_world_make(&w, client_names, server_names);
     fixture_leaf(&w.ca, server_names, now - 7200, now - 3600, &old);
-    ct.anchors = st.anchors = w.anchors;
-    run(&w.client, &old, &ct, &st, NULL, 0, &o);
+    s.server = &old;
+    play(&w, &s, &o);
     assert_client_refused(&o, TRUST_EXPIRED, "expired");
     fixture_free(&old);
-    world_free(&w);
+    fixture_world_free(&w);
 }
 END_TEST
 
 START_TEST(revoked_refused)
 {
-    struct world w;
+    struct fixture_world w;
+    struct scenario s = { 0 };
     struct outcome o;
-    struct tls_relay_trust ct = { NULL, NULL }, st = { NULL, NULL };
     char crls[128], why[256], *crl;
 
-    world_make(&w);
+    fixture_world_make(&w, client_names, server_names);
     snprintf(crls, sizeof(crls), "%s/" TRUST_CRLS_DIR, w.dir);
     crl = fixture_crl(&w.ca, &w.server);
     fixture_write(crls, "ca.crl", crl);
     free(crl);
     ck_assert_int_eq(trust_anchors_refresh(w.anchors, why, sizeof(why)), 1);
-    ct.anchors = st.anchors = w.anchors;
-    run(&w.client, &w.server, &ct, &st, NULL, 0, &o);
+    play(&w, &s, &o);
     assert_client_refused(&o, TRUST_REVOKED, "revoked");
-    world_free(&w);
+    fixture_world_free(&w);
 }
 END_TEST
 
 START_TEST(pin_still_accepted)
 {
-    struct world w;
-    struct outcome o;
+    struct fixture_world w;
     struct fixture_cert alien = { 0 };
-    struct peer_name other;
-    struct tls_relay_trust ct = { NULL, NULL }, st = { NULL, NULL };
-    uint8_t pin[1][TLS_RELAY_PIN_LEN];
-    gnutls_datum_t der;
+    struct scenario s = { .target = "other.test", .pin_server = 1 };
+    struct outcome o;
     time_t now = time(NULL);
 
-    world_make(&w);
-    fixture_leaf(&w.stranger, client_names, now - 60, now + 3600, &alien);
-    der = fixture_der(alien.crt);
-    ck_assert_int_eq(tls_pin_of_certificate(&der, pin[0]), 0);
-    gnutls_free(der.data);
+    fixture_world_make(&w, client_names, server_names);
     /* Unknown CA and another name, but the key is pinned: accepted. */
-    other = named("other.test");
-    ct.anchors = st.anchors = w.anchors;
-    ct.peer_name = &other;
-    run(&w.client, &alien, &ct, &st, (const uint8_t (*)[TLS_RELAY_PIN_LEN])pin, 1, &o);
+    fixture_leaf(&w.stranger, client_names, now - 60, now + 3600, &alien);
+    s.server = &alien;
+    play(&w, &s, &o);
     ck_assert_msg(o.delivered, "%s", o.client_error);
     ck_assert_int_eq(o.client_verdict, TRUST_OK_PIN);
     /* Without anchors (as before issue 11), an unpinned CA-signed peer is refused. */
-    run(&w.client, &w.server, NULL, &st, NULL, 0, &o);
+    s = (struct scenario){ .client_pins_only = 1 };
+    play(&w, &s, &o);
     assert_client_refused(&o, TRUST_NOT_PINNED, "the peer's key is not trusted");
     fixture_free(&alien);
-    world_free(&w);
+    fixture_world_free(&w);
 }
 END_TEST
 
 START_TEST(server_requires_client_name)
 {
     static const char *const wrong_names[] = { "dns:else.test", NULL };
-    struct world w;
-    struct outcome o;
+    struct fixture_world w;
     struct fixture_cert wrong = { 0 };
-    struct peer_name required;
-    struct tls_relay_trust ct = { NULL, NULL }, st = { NULL, NULL };
+    struct scenario s = { .required = "client.test" };
+    struct outcome o;
     time_t now = time(NULL);
 
-    world_make(&w);
-    required = named("client.test");
-    ct.anchors = st.anchors = w.anchors;
-    st.peer_name = &required;
-    run(&w.client, &w.server, &ct, &st, NULL, 0, &o);
+    fixture_world_make(&w, client_names, server_names);
+    play(&w, &s, &o);
     ck_assert_msg(o.delivered, "%s", o.server_error);
     fixture_leaf(&w.ca, wrong_names, now - 60, now + 3600, &wrong);
-    run(&wrong, &w.server, &ct, &st, NULL, 0, &o);
-    ck_assert_int_eq(o.server, TLS_RELAY_FAILED);
-    ck_assert_int_eq(o.server_verdict, TRUST_NAME_MISMATCH);
-    ck_assert_ptr_nonnull(strstr(o.server_error, "client.test"));
-    ck_assert(!o.delivered);
+    s.client = &wrong;
+    play(&w, &s, &o);
+    assert_server_refused(&o, TRUST_NAME_MISMATCH, "client.test");
     fixture_free(&wrong);
-    world_free(&w);
+    fixture_world_free(&w);
 }
 END_TEST
 

@@ -24,11 +24,7 @@ static enum trust_verdict verify(const struct trust_anchors *a, const struct fix
     struct trust_check check = { &der, 1, NULL, 0, NULL, peer_is_server };
     enum trust_verdict v;
 
-    if (name)
-    {
-        ck_assert_int_eq(peer_name_parse(name, strlen(name), &n, why, why_len), 0);
-        check.name = &n;
-    }
+    if (name) check.name = (n = fixture_peer_name(name), &n);
     v = trust_anchors_verify(a, &check, why, why_len);
     gnutls_free(der.data);
     return v;
@@ -36,27 +32,25 @@ static enum trust_verdict verify(const struct trust_anchors *a, const struct fix
 
 START_TEST(verdicts)
 {
-    struct fixture_cert ca = { 0 }, stranger = { 0 }, good = { 0 }, expired = { 0 }, early = { 0 }, alien = { 0 };
+    struct fixture_world w;
+    struct fixture_cert expired = { 0 }, early = { 0 }, alien = { 0 }, *good = &w.server;
     struct trust_anchors *a;
-    char dir[64], why[512];
+    char why[512];
     time_t now = time(NULL);
 
-    fixture_ca(&ca, "Own CA");
-    fixture_ca(&stranger, "Stranger CA");
-    fixture_leaf(&ca, server_sans, now - 60, now + 3600, &good);
-    fixture_leaf(&ca, server_sans, now - 7200, now - 3600, &expired);
-    fixture_leaf(&ca, server_sans, now + 3600, now + 7200, &early);
-    fixture_leaf(&stranger, server_sans, now - 60, now + 3600, &alien);
-    fixture_config_dir(dir, sizeof(dir), &ca);
-    ck_assert_ptr_nonnull(a = trust_anchors_load(dir, 0, why, sizeof(why)));
+    fixture_world_make(&w, server_sans, server_sans);
+    a = w.anchors;
+    fixture_leaf(&w.ca, server_sans, now - 7200, now - 3600, &expired);
+    fixture_leaf(&w.ca, server_sans, now + 3600, now + 7200, &early);
+    fixture_leaf(&w.stranger, server_sans, now - 60, now + 3600, &alien);
     ck_assert_uint_eq(trust_anchors_count(a), 1);
     ck_assert(trust_anchors_info(a, 0)->own);
     ck_assert_str_eq(trust_anchors_warning(a), "");
-    ck_assert_int_eq(verify(a, &good, "server.test", 1, why, sizeof(why)), TRUST_OK_CHAIN);
-    ck_assert_int_eq(verify(a, &good, "host/server.test:99", 1, why, sizeof(why)), TRUST_OK_CHAIN);
-    ck_assert_int_eq(verify(a, &good, "127.0.0.1", 1, why, sizeof(why)), TRUST_OK_CHAIN);
-    ck_assert_int_eq(verify(a, &good, NULL, 0, why, sizeof(why)), TRUST_OK_CHAIN);
-    ck_assert_int_eq(verify(a, &good, "other.test", 1, why, sizeof(why)), TRUST_NAME_MISMATCH);
+    ck_assert_int_eq(verify(a, good, "server.test", 1, why, sizeof(why)), TRUST_OK_CHAIN);
+    ck_assert_int_eq(verify(a, good, "host/server.test:99", 1, why, sizeof(why)), TRUST_OK_CHAIN);
+    ck_assert_int_eq(verify(a, good, "127.0.0.1", 1, why, sizeof(why)), TRUST_OK_CHAIN);
+    ck_assert_int_eq(verify(a, good, NULL, 0, why, sizeof(why)), TRUST_OK_CHAIN);
+    ck_assert_int_eq(verify(a, good, "other.test", 1, why, sizeof(why)), TRUST_NAME_MISMATCH);
     ck_assert_ptr_nonnull(strstr(why, "name mismatch"));
     ck_assert_ptr_nonnull(strstr(why, "other.test"));
     ck_assert_int_eq(verify(a, &expired, "server.test", 1, why, sizeof(why)), TRUST_EXPIRED);
@@ -79,34 +73,30 @@ START_TEST(verdicts)
         ck_assert_int_eq(trust_anchors_verify(a, &check, why, sizeof(why)), TRUST_NO_CERTIFICATE);
         gnutls_free(der.data);
     }
-    trust_anchors_free(a);
-    fixture_free(&good); fixture_free(&expired); fixture_free(&early); fixture_free(&alien);
-    fixture_free(&ca); fixture_free(&stranger);
-    fixture_rmrf(dir);
+    fixture_free(&expired); fixture_free(&early); fixture_free(&alien);
+    fixture_world_free(&w);
 }
 END_TEST
 
 START_TEST(trusted_cas_and_reload)
 {
-    struct fixture_cert ca = { 0 }, corp = { 0 }, leaf = { 0 }, corp_leaf = { 0 };
+    struct fixture_world w;
+    struct fixture_cert corp_leaf = { 0 }, *leaf = &w.server, *corp = &w.stranger;
     struct trust_anchors *a;
-    char dir[64], sub[128], why[512], fp[65], *pem;
+    char sub[128], why[512], fp[65], *pem, *dir = w.dir;
     time_t now = time(NULL);
 
-    fixture_ca(&ca, "Own CA");
-    fixture_ca(&corp, "Corp CA");
-    fixture_leaf(&ca, server_sans, now - 60, now + 3600, &leaf);
-    fixture_leaf(&corp, server_sans, now - 60, now + 3600, &corp_leaf);
-    fixture_config_dir(dir, sizeof(dir), &ca);
-    ck_assert_ptr_nonnull(a = trust_anchors_load(dir, 0, why, sizeof(why)));
+    fixture_world_make(&w, server_sans, server_sans);
+    a = w.anchors;
+    fixture_leaf(corp, server_sans, now - 60, now + 3600, &corp_leaf);
     ck_assert_int_eq(verify(a, &corp_leaf, "server.test", 1, why, sizeof(why)), TRUST_UNKNOWN_CA);
     ck_assert_int_eq(trust_anchors_refresh(a, why, sizeof(why)), 0);
     /* `ca trust`: only one CA certificate per file. */
-    pem = fixture_crt_pem(leaf.crt);
+    pem = fixture_crt_pem(leaf->crt);
     ck_assert_int_eq(trust_anchors_add(dir, pem, strlen(pem), fp, why, sizeof(why)), -1);
     ck_assert_ptr_nonnull(strstr(why, "not a CA"));
     free(pem);
-    pem = fixture_crt_pem(corp.crt);
+    pem = fixture_crt_pem(corp->crt);
     ck_assert_msg(!trust_anchors_add(dir, pem, strlen(pem), fp, why, sizeof(why)), "%s", why);
     ck_assert_uint_eq(strlen(fp), 64);
     ck_assert_int_eq(trust_anchors_refresh(a, why, sizeof(why)), 1);
@@ -115,7 +105,7 @@ START_TEST(trusted_cas_and_reload)
     ck_assert_int_eq(trust_anchors_refresh(a, why, sizeof(why)), 0);
     free(pem);
     /* A non-CA file dropped in by hand is skipped and named. */
-    pem = fixture_crt_pem(leaf.crt);
+    pem = fixture_crt_pem(leaf->crt);
     snprintf(sub, sizeof(sub), "%s/" TRUST_ANCHORS_DIR, dir);
     fixture_write(sub, "leaf.pem", pem);
     free(pem);
@@ -129,44 +119,38 @@ START_TEST(trusted_cas_and_reload)
     ck_assert_int_eq(verify(a, &corp_leaf, "server.test", 1, why, sizeof(why)), TRUST_UNKNOWN_CA);
     ck_assert_ptr_nonnull(strstr(trust_anchors_warning(a), "other users"));
     chmod(sub, 0700);
-    trust_anchors_free(a);
-    fixture_free(&leaf); fixture_free(&corp_leaf); fixture_free(&ca); fixture_free(&corp);
-    fixture_rmrf(dir);
+    fixture_free(&corp_leaf);
+    fixture_world_free(&w);
 }
 END_TEST
 
 START_TEST(crls_revoke)
 {
-    struct fixture_cert ca = { 0 }, stranger = { 0 }, leaf = { 0 }, other = { 0 };
+    struct fixture_world w;
+    struct fixture_cert *leaf = &w.server, *other = &w.client;
     struct trust_anchors *a;
-    char dir[64], crls[128], why[512], *crl;
-    time_t now = time(NULL);
+    char crls[128], why[512], *crl;
 
-    fixture_ca(&ca, "Own CA");
-    fixture_ca(&stranger, "Stranger CA");
-    fixture_leaf(&ca, server_sans, now - 60, now + 3600, &leaf);
-    fixture_leaf(&ca, server_sans, now - 60, now + 3600, &other);
-    fixture_config_dir(dir, sizeof(dir), &ca);
-    snprintf(crls, sizeof(crls), "%s/" TRUST_CRLS_DIR, dir);
+    fixture_world_make(&w, server_sans, server_sans);
+    snprintf(crls, sizeof(crls), "%s/" TRUST_CRLS_DIR, w.dir);
     /* A CRL by a CA nobody trusts counts for nothing. */
-    crl = fixture_crl(&stranger, &leaf);
+    crl = fixture_crl(&w.stranger, leaf);
     fixture_write(crls, "stranger.crl", crl);
     free(crl);
-    ck_assert_ptr_nonnull(a = trust_anchors_load(dir, 0, why, sizeof(why)));
+    ck_assert_int_eq(trust_anchors_refresh(w.anchors, why, sizeof(why)), 1);
+    a = w.anchors;
     ck_assert_uint_eq(trust_anchors_crl_count(a), 0);
     ck_assert_ptr_nonnull(strstr(trust_anchors_warning(a), "stranger.crl"));
-    ck_assert_int_eq(verify(a, &leaf, "server.test", 1, why, sizeof(why)), TRUST_OK_CHAIN);
-    crl = fixture_crl(&ca, &leaf);
+    ck_assert_int_eq(verify(a, leaf, "server.test", 1, why, sizeof(why)), TRUST_OK_CHAIN);
+    crl = fixture_crl(&w.ca, leaf);
     fixture_write(crls, "own.crl", crl);
     free(crl);
     ck_assert_int_eq(trust_anchors_refresh(a, why, sizeof(why)), 1);
     ck_assert_uint_eq(trust_anchors_crl_count(a), 1);
-    ck_assert_int_eq(verify(a, &leaf, "server.test", 1, why, sizeof(why)), TRUST_REVOKED);
+    ck_assert_int_eq(verify(a, leaf, "server.test", 1, why, sizeof(why)), TRUST_REVOKED);
     ck_assert_ptr_nonnull(strstr(why, "revoked"));
-    ck_assert_int_eq(verify(a, &other, "server.test", 1, why, sizeof(why)), TRUST_OK_CHAIN);
-    trust_anchors_free(a);
-    fixture_free(&leaf); fixture_free(&other); fixture_free(&ca); fixture_free(&stranger);
-    fixture_rmrf(dir);
+    ck_assert_int_eq(verify(a, other, "server.test", 1, why, sizeof(why)), TRUST_OK_CHAIN);
+    fixture_world_free(&w);
 }
 END_TEST
 
