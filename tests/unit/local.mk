@@ -12,6 +12,13 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/test_vici_client.c \
 	tests/unit/test_xfrm.c \
 	tests/unit/test_sha256.c \
+	tests/unit/pki_fixture.c tests/unit/pki_fixture.h \
+	tests/unit/test_peer_name.c \
+	tests/unit/test_identity.c \
+	tests/unit/test_trust_anchors.c \
+	tests/unit/test_tls_trust.c \
+	tests/unit/test_discovery.c \
+	tests/unit/test_secsockctl_pki.c \
 	server/policy.c server/peer_uid.c server/sock_diag.c server/trust.c \
 	programs/secsockctl/prefix.c
 tests_unit_unit_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(GNUTLS_CFLAGS)
