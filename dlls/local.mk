@@ -12,7 +12,6 @@ PE_CFLAGS = -D__WINESRC__ -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-pa
 PE_IMPORTS = -lkernel32 -ladvapi32 -lntdll
 
 COMMON_PE_SRCS = $(top_srcdir)/dlls/common/forward.c \
-	$(top_srcdir)/dlls/common/peer_token.c \
 	$(top_srcdir)/libs/secsock/proto.c \
 	$(top_srcdir)/libs/secsock/settings.c \
 	$(top_srcdir)/libs/secsock/runtime.c \
@@ -31,11 +30,12 @@ WS2_32_SRCS = \
 	dlls/ws2_32/extension.c \
 	dlls/ws2_32/registry.c \
 	dlls/ws2_32/nbio.c \
-	dlls/ws2_32/verdict_cache.c
-WS2_32_HDRS = dlls/ws2_32/ws2_32_private.h dlls/ws2_32/sockmap.h
+	dlls/ws2_32/verdict_cache.c \
+	dlls/ws2_32/peer_token.c
+WS2_32_HDRS = dlls/ws2_32/ws2_32_private.h dlls/ws2_32/sockmap.h dlls/ws2_32/peer_token.h
 FWPUCLNT_SRCS = dlls/fwpuclnt/main.c
 
-EXTRA_DIST += tools/gen-forward.awk dlls/common/forward.h dlls/common/forward.c dlls/common/peer_token.h \
+EXTRA_DIST += tools/gen-forward.awk dlls/common/forward.h dlls/common/forward.c \
 	dlls/ws2_32/ws2_32.exports dlls/fwpuclnt/fwpuclnt.exports \
 	$(WS2_32_SRCS) $(WS2_32_HDRS) $(FWPUCLNT_SRCS)
 
@@ -59,7 +59,7 @@ dlls/$(1)/gen/forward_index.h: $(top_srcdir)/dlls/$(1)/$(1).exports $(top_srcdir
 endef
 $(foreach d,ws2_32 fwpuclnt,$(eval $(call pe_gen_rules,$(d))))
 
-PE_COMMON_DEPS = $(COMMON_PE_SRCS) $(top_srcdir)/dlls/common/forward.h $(top_srcdir)/dlls/common/peer_token.h \
+PE_COMMON_DEPS = $(COMMON_PE_SRCS) $(top_srcdir)/dlls/common/forward.h \
 	$(top_srcdir)/include/secsock/proto.h $(top_srcdir)/include/secsock/messages.def \
 	$(top_srcdir)/include/secsock/settings.h $(top_srcdir)/include/secsock/runtime.h \
 	$(top_srcdir)/include/secsock/securesock.h $(top_srcdir)/include/secsock/wsaerr.h \

@@ -81,7 +81,7 @@ static void close_tokens(const SOCKET_SECURITY_QUERY_INFO *info)
 
 /* Impersonation uses the peer's tokens from SIO_QUERY_SECURITY: the user's
  * when the peer sent one, else the machine's.  A secured connection's peer
- * gets the anonymous logon's token (dlls/common/peer_token.h); a connection
+ * gets the anonymous logon's token (dlls/ws2_32/peer_token.h); a connection
  * that is not secured has no peer to impersonate (WSAEINVAL); a system that
  * cannot make that token (Wine 8) fails the call (WSAEOPNOTSUPP) rather
  * than leave the thread with any other token. */
