@@ -29,8 +29,10 @@ WS2_32_SRCS = \
 	dlls/ws2_32/divert.c \
 	dlls/ws2_32/extension.c \
 	dlls/ws2_32/registry.c \
-	dlls/ws2_32/nbio.c
-WS2_32_HDRS = dlls/ws2_32/ws2_32_private.h
+	dlls/ws2_32/nbio.c \
+	dlls/ws2_32/verdict_cache.c \
+	dlls/ws2_32/peer_token.c
+WS2_32_HDRS = dlls/ws2_32/ws2_32_private.h dlls/ws2_32/sockmap.h dlls/ws2_32/peer_token.h
 FWPUCLNT_SRCS = dlls/fwpuclnt/main.c
 
 EXTRA_DIST += tools/gen-forward.awk dlls/common/forward.h dlls/common/forward.c \

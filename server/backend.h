@@ -47,6 +47,7 @@ struct lease;
 struct backend_ops {
     const char *name;                 /* "none", "tls", "ipsec": logs and verdicts */
     uint32_t bit;                     /* SECSOCK_BACKEND_* */
+    uint32_t needs;                   /* SECSOCK_NEED_*: what its requests need the client to send */
     /* Policy (pure): 1 when this backend decides the request (d filled). */
     int (*serves_connect)(const struct secsock_msg_connect *req, const struct peer *peer, uint32_t backends,
                           struct policy_decision *d);
@@ -56,11 +57,11 @@ struct backend_ops {
      * keeps for the session, or NULL. */
     void *(*connect)(struct reply_to to, const struct secsock_msg_connect *req, const struct peer *peer,
                      const char *who, const struct service_config *config);
-    /* The session becomes a lease (verdict RESERVED or HELD): bound is what
+    /* The session becomes a lease (verdict RESERVED or OWN_ADDRESS): bound is what
      * the program is told.  Returns what it keeps, or NULL with wsa_error. */
     void *(*bind)(struct reply_to to, const struct secsock_msg_bind *req, const char *who, struct secsock_addr *bound,
                   uint32_t *wsa_error);
-    /* LISTEN on that lease: fills the LISTEN_VERDICT. */
+    /* LISTEN on that lease: fills the LISTEN_VERDICT (wsa_error 0: listening). */
     void (*listen)(void *state, const struct secsock_msg_listen *req, struct secsock_msg_listen_verdict *verdict,
                    const char *who, const struct service_config *config);
     /* A lease of the none backend listens / goes: a backend may serve the

@@ -107,7 +107,6 @@ static void answer(struct ipsec_conn *c, uint8_t verdict, uint32_t wsa_error, ui
     reply.u.connect_verdict.verdict = verdict;
     reply.u.connect_verdict.wsa_error = wsa_error;
     reply.u.connect_verdict.info_flags = info;
-    reply.u.connect_verdict.protocol = c->protocol;
     strcpy(reply.u.connect_verdict.backend, "ipsec");
     backend_reply(c->to, &reply, held ? REPLY_HOLD : REPLY_CLOSE);
 }
@@ -160,7 +159,6 @@ static void *ipsec_connect(struct reply_to to, const struct secsock_msg_connect 
     (void)who;
     if (!c) return NULL;
     c->to = to;
-    c->protocol = req->protocol;
     c->allow_insecure = !!(req->flags & SECSOCK_FLAG_ALLOW_INSECURE);
     ipsec_name_slot(c, ipsec_next_slot());
     c->phase = SETTING_UP;
@@ -224,7 +222,7 @@ static void ipsec_event(struct watch *watch, uint32_t events, const struct servi
         case RESULT_PROTECTED:
             log_info("ipsec %s: SA established with %s; the program connects, ESP required", c->name, c->remote);
             c->phase = HELD;
-            answer(c, SECSOCK_VERDICT_HELD, 0, SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED, 1);
+            answer(c, SECSOCK_VERDICT_PROTECTED, 0, SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED, 1);
             break;
         case RESULT_CLEAR:
             log_warn("ipsec %s: %s; ALLOW_INSECURE: clear text", c->name, c->why);
@@ -294,7 +292,7 @@ static int ipsec_serves_connect(const struct secsock_msg_connect *req, const str
 
     /* IPsec asked for by name, or DEFAULT to a peer with a pre-shared key
      * (and no pin: TLS is asked first); datagrams: not yet. */
-    if (!(backends & SECSOCK_BACKEND_IPSEC) || req->socktype != SECSOCK_SOCK_STREAM ||
+    if (!(backends & SECSOCK_BACKEND_IPSEC) || req->socktype != SECSOCK_SOCK_STREAM || policy_demands(req) ||
         !(by_name || (req->protocol == SECSOCK_PROTOCOL_DEFAULT && peer->psk)))
         return 0;
     d->verdict = SECSOCK_VERDICT_PENDING;
@@ -317,7 +315,7 @@ static int ipsec_serves_bind(const struct secsock_msg_bind *req, uint32_t backen
     if (!policy_ipsec_by_name(req->protocol) || !(backends & SECSOCK_BACKEND_IPSEC) ||
         req->socktype != SECSOCK_SOCK_STREAM)
         return 0;
-    d->verdict = SECSOCK_VERDICT_HELD;
+    d->verdict = SECSOCK_VERDICT_OWN_ADDRESS;
     d->wsa_error = 0;
     d->reason = "IPsec: the program binds its own socket; on LISTEN, policies for its port and a responder in charon";
     return 1;
@@ -339,25 +337,27 @@ static void *ipsec_bind(struct reply_to to, const struct secsock_msg_bind *req, 
     c->to = to;
     c->phase = BOUND;
     c->listener = 1;
-    c->protocol = req->protocol;
     c->allow_insecure = !!(req->flags & SECSOCK_FLAG_ALLOW_INSECURE);
     return c;
 }
 
-/* req->hidden is the program's own, public address here. */
+/* An OWN_ADDRESS lease: req->listen_addr is the program's public address. */
 static void ipsec_listen(void *state, const struct secsock_msg_listen *req, struct secsock_msg_listen_verdict *verdict,
                          const char *who, const struct service_config *config)
 {
     struct ipsec_conn *c = state;
     char why[200];
 
-    verdict->verdict = SECSOCK_VERDICT_HELD;
-    if (c->phase == BOUND && ipsec_listener_install(c, &req->hidden, config, why, sizeof(why)))
+    strcpy(verdict->backend, backend_ipsec.name);
+    if (c->phase == BOUND && ipsec_listener_install(c, &req->listen_addr, config, why, sizeof(why)))
     {
-        log_warn("%s: LISTEN port %u with IPsec: %s", who, req->hidden.port, why);
+        log_warn("%s: LISTEN port %u with IPsec: %s", who, req->listen_addr.port, why);
         if (!c->allow_insecure) verdict->wsa_error = SECSOCK_WSAENETDOWN;
-        verdict->verdict = SECSOCK_VERDICT_DIRECT;
+        strcpy(verdict->backend, backend_none.name);
     }
+    /* The port's required ESP policy lets nothing else in. */
+    else if (!c->allow_insecure)
+        verdict->info_flags = SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED;
 }
 
 static void ipsec_closed(void *state)
@@ -376,6 +376,7 @@ static void ipsec_open(void)
 const struct backend_ops backend_ipsec = {
     .name = "ipsec",
     .bit = SECSOCK_BACKEND_IPSEC,
+    .needs = SECSOCK_NEED_LOCAL_END,   /* it protects a 5-tuple, known before the SYN */
     .serves_connect = ipsec_serves_connect,
     .serves_bind = ipsec_serves_bind,
     .connect = ipsec_connect,

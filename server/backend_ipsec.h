@@ -46,7 +46,6 @@ struct ipsec_conn {
     char name[48];                   /* charon's connection, child and key id */
     struct secsock_xfrm_conn xfrm;
     char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN];
-    uint32_t protocol;
     int allow_insecure;
     uint8_t psk[128];
     size_t psk_len;

@@ -44,6 +44,15 @@ static int none_serves_connect(const struct secsock_msg_connect *req, const stru
         d->reason = "invalid security protocol";
         return 1;
     }
+    if (policy_demands(req))
+    {
+        /* The IPsec backend authenticates with pre-shared keys and makes
+         * its own filters: AuthIP credentials, policy keys and IpsecFlags
+         * are refused rather than ignored, even with ALLOW_INSECURE. */
+        d->wsa_error = SECSOCK_WSAEOPNOTSUPP;
+        d->reason = "IPsec settings no backend here can honour (credentials, policy keys or IpsecFlags): refused";
+        return 1;
+    }
     if (policy_ipsec_by_name(req->protocol))
     {
         /* IPsec asked for by name and not served: never TLS instead. */
@@ -128,18 +137,19 @@ static void none_listen(void *state, const struct secsock_msg_listen *req, struc
     struct lease *lease = state;
     char why[200];
 
-    verdict->verdict = SECSOCK_VERDICT_RESERVED;
-    if (lease->guard.fd < 0 && hidden_guard_protect(&lease->guard, req->socket_inode, &req->hidden, why, sizeof(why)))
+    /* Each connection is announced with its own flags and backend. */
+    strcpy(verdict->backend, backend_none.name);
+    if (lease->guard.fd < 0 &&
+        hidden_guard_protect(&lease->guard, req->socket_inode, &req->listen_addr, why, sizeof(why)))
     {
         log_warn("%s: LISTEN refused: %s", who, why);
-        verdict->verdict = SECSOCK_VERDICT_REFUSE;
         verdict->wsa_error = SECSOCK_WSAENETDOWN;
         return;
     }
-    log_info("%s: LISTEN (backlog %u, hidden port %u, guarded)", who, req->backlog, req->hidden.port);
+    log_info("%s: LISTEN (backlog %u, hidden port %u, guarded)", who, req->backlog, req->listen_addr.port);
     lease->listening = 1;
     lease->backlog = req->backlog;
-    lease->hidden = req->hidden;
+    lease->hidden = req->listen_addr;
     for (unsigned int i = 0; i < backend_count; i++)
         if (backend_table[i]->lease_listening) backend_table[i]->lease_listening(lease, config);
 }

@@ -32,7 +32,7 @@ static struct public_listener *listeners;
 static int tls_serves_connect(const struct secsock_msg_connect *req, const struct peer *peer, uint32_t backends,
                               struct policy_decision *d)
 {
-    if (req->protocol != SECSOCK_PROTOCOL_DEFAULT || peer->auth != PEER_AUTH_PINS ||
+    if (req->protocol != SECSOCK_PROTOCOL_DEFAULT || policy_demands(req) || peer->auth != PEER_AUTH_PINS ||
         !(backends & SECSOCK_BACKEND_TLS) || req->socktype != SECSOCK_SOCK_STREAM)
         return 0;
     d->verdict = SECSOCK_VERDICT_RELAY;

@@ -36,7 +36,6 @@ struct relay_conn {
     time_t deadline;
     time_t last_active;             /* relaying: when bytes last moved */
     uint64_t seen_bytes;            /* both ways, at last_active */
-    uint32_t protocol;
     uint8_t family;                 /* outbound: the peer's, and so the program socket's */
     uint8_t pin[TLS_RELAY_PIN_LEN];
     char name[160];                 /* the peer, for the log */
@@ -114,7 +113,6 @@ static void answer(struct relay_conn *rc, uint8_t verdict, uint32_t wsa_error,
     reply.type = SECSOCK_MSG_CONNECT_VERDICT;
     reply.u.connect_verdict.verdict = verdict;
     reply.u.connect_verdict.wsa_error = wsa_error;
-    reply.u.connect_verdict.protocol = rc->protocol;
     if (verdict == SECSOCK_VERDICT_RELAY)
     {
         reply.u.connect_verdict.info_flags = SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED;
@@ -195,7 +193,6 @@ struct relay_conn *relay_conn_start(struct reply_to to, const struct secsock_msg
     if (!rc) return NULL;
     rc->to = to;
     rc->answering = 1;
-    rc->protocol = req->protocol;
     rc->family = (uint8_t)req->peer.family;
     memcpy(rc->pin, peer->pins[0], sizeof(rc->pin));
     address_text(&req->peer, addr, sizeof(addr));
@@ -300,6 +297,7 @@ static int connect_app(struct relay_conn *rc)
     msg.u.announce.source = bound;
     msg.u.announce.info_flags = SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED;
     msg.u.announce.peer = rc->client;
+    strcpy(msg.u.announce.backend, backend_tls.name);
     backend_reply(lease_owner(rc->lease), &msg, REPLY_KEEP);
     setsockopt(rc->app_fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
     if (connect(rc->app_fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS) return -1;

@@ -25,6 +25,20 @@ int policy_ipsec_by_name(uint32_t protocol)
     return protocol == SECSOCK_PROTOCOL_IPSEC || protocol == SECSOCK_PROTOCOL_IPSEC2;
 }
 
+int policy_demands(const struct secsock_msg_connect *req)
+{
+    return req->demands || req->ipsec_flags;
+}
+
+uint32_t policy_needs(uint32_t backends)
+{
+    uint32_t needs = 0;
+
+    for (unsigned int i = 0; i < backend_count; i++)
+        if (backends & backend_table[i]->bit) needs |= backend_table[i]->needs;
+    return needs;
+}
+
 struct policy_decision policy_connect(const struct secsock_msg_connect *req, uint32_t backends,
                                       const struct peer *peer)
 {

@@ -29,6 +29,10 @@ struct policy_decision policy_connect(const struct secsock_msg_connect *req, uin
                                       const struct peer *peer);
 struct policy_decision policy_bind(const struct secsock_msg_bind *req, uint32_t backends);
 
+/* What the backends available here (SECSOCK_BACKEND_* bits) need clients
+ * to send: HELLO_OK.needs. */
+uint32_t policy_needs(uint32_t backends);
+
 /* Whether the decision's backend sets the connection up and answers
  * (verdict RELAY or PENDING, said as PENDING at once). */
 int policy_backend_answers(const struct policy_decision *d);
@@ -36,5 +40,8 @@ int policy_backend_answers(const struct policy_decision *d);
 /* Helpers for the backends' serves_* (policy.c). */
 int policy_clear_allowed(uint32_t flags);
 int policy_ipsec_by_name(uint32_t protocol);
+/* The request asks for IPsec settings beyond the protocol (credentials,
+ * policy keys, IpsecFlags), which only a backend that honours them may serve. */
+int policy_demands(const struct secsock_msg_connect *req);
 
 #endif

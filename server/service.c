@@ -139,7 +139,7 @@ void backend_reply(struct reply_to to, const struct secsock_msg *msg, enum reply
         s->state = SESSION_CLOSING;
         s->backend_state = NULL;
     }
-    else if (next == REPLY_HOLD) s->state = SESSION_HELD;
+    else if (next == REPLY_HOLD) s->state = SESSION_PROTECTING;
     service_watch_ctl(EPOLL_CTL_MOD, s->fd, EPOLLIN | EPOLLRDHUP | EPOLLOUT, &s->watch);
 }
 

@@ -50,7 +50,7 @@ static int queue_error(struct session *s, uint32_t wsa_error, const char *reason
 
 /* A backend sets the connection up and will reply; PENDING is said at
  * once, so that a non-blocking connect need not wait. */
-static int queue_pending(struct session *s, const struct secsock_msg_connect *req, const char *backend)
+static int queue_pending(struct session *s, const char *backend)
 {
     struct secsock_msg reply;
 
@@ -59,7 +59,6 @@ static int queue_pending(struct session *s, const struct secsock_msg_connect *re
     memset(&reply, 0, sizeof(reply));
     reply.type = SECSOCK_MSG_CONNECT_VERDICT;
     reply.u.connect_verdict.verdict = SECSOCK_VERDICT_PENDING;
-    reply.u.connect_verdict.protocol = req->protocol;
     snprintf(reply.u.connect_verdict.backend, sizeof(reply.u.connect_verdict.backend), "%s", backend);
     return queue(s, &reply);
 }
@@ -122,7 +121,7 @@ static int handle_proof(struct session *s, const struct secsock_msg *msg, const 
     memset(&reply, 0, sizeof(reply));
     reply.type = SECSOCK_MSG_HELLO_OK;
     reply.u.hello_ok.service_pid = (uint32_t)getpid();
-    reply.u.hello_ok.backends = config->backends;
+    reply.u.hello_ok.needs = policy_needs(config->backends);
     s->state = SESSION_REQUEST;
     s->deadline = now + SERVICE_IDLE_TIMEOUT;
     return queue(s, &reply);
@@ -148,7 +147,7 @@ static int handle_connect(struct session *s, const struct secsock_msg_connect *r
     {
         /* PENDING is said at once, so that a non-blocking connect need not
          * wait; the backend answers once the connection is set up. */
-        if (queue_pending(s, req, d.label)) return -1;
+        if (queue_pending(s, d.label)) return -1;
         s->backend = d.backend;
         s->backend_state = d.backend->connect(s->self, req, &peer, s->peer, config);
         return 0;
@@ -158,8 +157,10 @@ static int handle_connect(struct session *s, const struct secsock_msg_connect *r
     reply.u.connect_verdict.verdict = d.verdict;
     reply.u.connect_verdict.wsa_error = d.wsa_error;
     reply.u.connect_verdict.info_flags = d.info_flags;
-    reply.u.connect_verdict.protocol = req->protocol;
     snprintf(reply.u.connect_verdict.backend, sizeof(reply.u.connect_verdict.backend), "%s", d.label);
+    /* A datagram's verdict depends on the settings and the peer alone:
+     * the client may reuse it for a while instead of asking per datagram. */
+    if (req->socktype == SECSOCK_SOCK_DGRAM) reply.u.connect_verdict.cache_seconds = SESSION_DGRAM_VERDICT_SECONDS;
     s->state = SESSION_CLOSING;
     return queue(s, &reply);
 }
@@ -179,7 +180,7 @@ static int handle_bind(struct session *s, const struct secsock_msg_bind *req, co
         d.wsa_error = SECSOCK_WSAEINVAL;
         d.reason = "unknown socket type";
     }
-    if (d.verdict == SECSOCK_VERDICT_RESERVED || d.verdict == SECSOCK_VERDICT_HELD)
+    if (d.verdict == SECSOCK_VERDICT_RESERVED || d.verdict == SECSOCK_VERDICT_OWN_ADDRESS)
     {
         /* The session becomes a lease of the backend. */
         if (!(s->backend_state = d.backend->bind(s->self, req, s->peer, &reply.u.bind_verdict.bound, &wsa_error)))
@@ -214,7 +215,8 @@ static int handle_listen(struct session *s, const struct secsock_msg_listen *req
     return queue(s, &reply);
 }
 
-static int handle_status(struct session *s, const struct service_config *config, const struct service_stats *stats)
+static int handle_status(struct session *s, const struct secsock_msg_status *req, const struct service_config *config,
+                         const struct service_stats *stats)
 {
     struct secsock_msg reply;
 
@@ -225,11 +227,12 @@ static int handle_status(struct session *s, const struct service_config *config,
     reply.u.status_reply.backends = config->backends;
     reply.u.status_reply.leases = lease_count();
     reply.u.status_reply.requests = stats->requests;
-    snprintf(reply.u.status_reply.report, sizeof(reply.u.status_reply.report),
-             "none: available\n"
-             "tls: %s\n"
-             "  kernel TLS: %s\n"
-             "ipsec: %s\n", config->tls_status, config->ktls_status, config->ipsec_status);
+    if (req->sections & SECSOCK_STATUS_BACKENDS)
+        snprintf(reply.u.status_reply.report, sizeof(reply.u.status_reply.report),
+                 "none: available\n"
+                 "tls: %s\n"
+                 "  kernel TLS: %s\n"
+                 "ipsec: %s\n", config->tls_status, config->ktls_status, config->ipsec_status);
     s->state = SESSION_CLOSING;
     return queue(s, &reply);
 }
@@ -249,7 +252,7 @@ static int handle(struct session *s, const struct secsock_msg *msg, const struct
         {
         case SECSOCK_MSG_CONNECT: return handle_connect(s, &msg->u.connect, config);
         case SECSOCK_MSG_BIND: return handle_bind(s, &msg->u.bind, config);
-        case SECSOCK_MSG_STATUS: return handle_status(s, config, stats);
+        case SECSOCK_MSG_STATUS: return handle_status(s, &msg->u.status, config, stats);
         default: break;
         }
         break;
@@ -258,7 +261,7 @@ static int handle(struct session *s, const struct secsock_msg *msg, const struct
         break;
     case SESSION_CLOSING:
     case SESSION_WAITING:
-    case SESSION_HELD:
+    case SESSION_PROTECTING:
         return 0;  /* the reply is (or will be) on its way; ignore what follows */
     }
     log_warn("%s: unexpected %s", s->peer, secsock_msg_name(msg->type));

@@ -15,13 +15,16 @@
 #include "backend.h"
 #include "service.h"
 
+/* How long a client may reuse a datagram socket's verdict for one peer. */
+#define SESSION_DGRAM_VERDICT_SECONDS 10
+
 enum session_state {
     SESSION_HELLO,     /* waiting for HELLO */
     SESSION_PROOF,     /* CHALLENGE sent, waiting for the client's PROOF */
     SESSION_REQUEST,   /* authenticated, waiting for the request */
     SESSION_LEASE,     /* holding a reservation; LISTEN or EOF next */
     SESSION_WAITING,   /* a TLS relay or an IPsec SA is being set up; it will reply */
-    SESSION_HELD,      /* the connection is protected (IPsec) until this session closes */
+    SESSION_PROTECTING, /* the connection is protected (IPsec) until this session closes */
     SESSION_CLOSING,   /* flush the reply, then close */
 };
 

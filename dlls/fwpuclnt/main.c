@@ -73,8 +73,18 @@ INT WINAPI secsock_WSADeleteSocketPeerTargetName(SOCKET s, const struct sockaddr
     return WSAIoctl(s, SIO_DELETE_PEER_TARGET_NAME, (void *)addr, len, NULL, 0, &bytes, ovl, cr);
 }
 
+static void close_tokens(const SOCKET_SECURITY_QUERY_INFO *info)
+{
+    if (info->PeerApplicationAccessTokenHandle) CloseHandle((HANDLE)(ULONG_PTR)info->PeerApplicationAccessTokenHandle);
+    if (info->PeerMachineAccessTokenHandle) CloseHandle((HANDLE)(ULONG_PTR)info->PeerMachineAccessTokenHandle);
+}
+
 /* Impersonation uses the peer's tokens from SIO_QUERY_SECURITY: the user's
- * when the peer sent one, else the machine's. */
+ * when the peer sent one, else the machine's.  A secured connection's peer
+ * gets the anonymous logon's token (dlls/ws2_32/peer_token.h); a connection
+ * that is not secured has no peer to impersonate (WSAEINVAL); a system that
+ * cannot make that token (Wine 8) fails the call (WSAEOPNOTSUPP) rather
+ * than leave the thread with any other token. */
 INT WINAPI secsock_WSAImpersonateSocketPeer(SOCKET s, const struct sockaddr *addr, ULONG len)
 {
     SOCKET_SECURITY_QUERY_TEMPLATE tmpl;
@@ -97,18 +107,21 @@ INT WINAPI secsock_WSAImpersonateSocketPeer(SOCKET s, const struct sockaddr *add
         memcpy(&tmpl.PeerAddress, addr, peer.family == SECSOCK_AF_INET6 ? 28 : 16);
     }
     if (secsock_WSAQuerySocketSecurity(s, &tmpl, sizeof(tmpl), &info, &info_len, NULL, NULL)) return SOCKET_ERROR;
-    token = (HANDLE)(ULONG_PTR)(info.PeerApplicationAccessTokenHandle
-                                ? info.PeerApplicationAccessTokenHandle : info.PeerMachineAccessTokenHandle);
-    if (!(info.Flags & SOCKET_INFO_CONNECTION_SECURED) || !token)
+    if (!(info.Flags & SOCKET_INFO_CONNECTION_SECURED))
     {
-        WARN("socket %#Ix: no secured peer to impersonate\n", s);
-        if (info.PeerApplicationAccessTokenHandle) CloseHandle((HANDLE)(ULONG_PTR)info.PeerApplicationAccessTokenHandle);
-        if (info.PeerMachineAccessTokenHandle) CloseHandle((HANDLE)(ULONG_PTR)info.PeerMachineAccessTokenHandle);
+        WARN("socket %#Ix: not secured, no peer to impersonate\n", s);
+        close_tokens(&info);
         return fail(WSAEINVAL);
     }
+    token = (HANDLE)(ULONG_PTR)(info.PeerApplicationAccessTokenHandle
+                                ? info.PeerApplicationAccessTokenHandle : info.PeerMachineAccessTokenHandle);
+    if (!token)
+    {
+        WARN("socket %#Ix: this system cannot make the peer's anonymous logon token\n", s);
+        return fail(WSAEOPNOTSUPP);
+    }
     ok = ImpersonateLoggedOnUser(token);
-    if (info.PeerApplicationAccessTokenHandle) CloseHandle((HANDLE)(ULONG_PTR)info.PeerApplicationAccessTokenHandle);
-    if (info.PeerMachineAccessTokenHandle) CloseHandle((HANDLE)(ULONG_PTR)info.PeerMachineAccessTokenHandle);
+    close_tokens(&info);
     return ok ? 0 : fail(WSASYSCALLFAILURE);
 }
 

@@ -12,8 +12,8 @@ WINE_DEFAULT_DEBUG_CHANNEL(secsock);
 /* ---- bind and listen ------------------------------------------------------ */
 
 /* Binds s to addr and keeps the lease with it: reserved, the service holds
- * the public address (addr is the hidden one); else an IPsec server that
- * binds itself and whose lease holds its port's protection. */
+ * the public address (addr is the hidden one); else (OWN_ADDRESS) the
+ * socket binds its own address and the lease holds its port's protection. */
 static int bind_with_lease(SOCKET s, const struct sockaddr *addr, int addr_len, SOCKET lease,
                            const struct secsock_msg_bind_verdict *verdict, BOOL reserved)
 {
@@ -33,9 +33,9 @@ static int bind_with_lease(SOCKET s, const struct sockaddr *addr, int addr_len, 
     }
     sock->lease = lease;
     sock->reserved = reserved;
-    sock->ipsec_server = !reserved;
+    sock->own_address = !reserved;
     if (reserved) sock->public_local = verdict->bound;
-    lstrcpynA(sock->backend, verdict->backend, sizeof(sock->backend));
+    TRACE("socket %#Ix: bound through a lease (backend %s)\n", s, debugstr_a(verdict->backend));
     sockstate_release(sock);
     return 0;
 }
@@ -58,7 +58,6 @@ int WINAPI secsock_bind(SOCKET s, const struct sockaddr *name, int namelen)
     req.type = SECSOCK_MSG_BIND;
     req.u.bind.protocol = snap.settings.protocol;
     req.u.bind.flags = snap.settings.flags;
-    req.u.bind.ipsec_flags = snap.settings.ipsec_flags;
     req.u.bind.socktype = wire_socktype(snap.type);
     req.u.bind.local = local;
     if ((err = control_call(lease, &req, &reply)) || reply.type != SECSOCK_MSG_BIND_VERDICT)
@@ -71,9 +70,9 @@ int WINAPI secsock_bind(SOCKET s, const struct sockaddr *name, int namelen)
     case SECSOCK_VERDICT_DIRECT:
         control_close(lease);
         return REAL(bind)(s, name, namelen);
-    case SECSOCK_VERDICT_HELD:
-        /* IPsec: the socket binds itself; at listen the service protects
-         * its port for as long as the lease stays open. */
+    case SECSOCK_VERDICT_OWN_ADDRESS:
+        /* The socket binds itself; at listen the service protects its
+         * port for as long as the lease stays open. */
         return bind_with_lease(s, name, namelen, lease, &reply.u.bind_verdict, FALSE);
     case SECSOCK_VERDICT_RESERVED:
         break;
@@ -85,44 +84,38 @@ int WINAPI secsock_bind(SOCKET s, const struct sockaddr *name, int namelen)
 
     /* The service holds the public address; the program's socket takes a
      * loopback port of its own family, reachable only through the service. */
-    memset(&hidden, 0, sizeof(hidden));
-    if (snap.family == AF_INET6)
-    {
-        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&hidden;
-        sin6->sin6_family = AF_INET6;
-        sin6->sin6_addr.s6_addr[15] = 1;  /* ::1 */
-        hidden_len = sizeof(*sin6);
-    }
-    else
-    {
-        struct sockaddr_in *sin = (struct sockaddr_in *)&hidden;
-        sin->sin_family = AF_INET;
-        sin->sin_addr.s_addr = net32(INADDR_LOOPBACK);
-        hidden_len = sizeof(*sin);
-    }
+    hidden_len = loopback_sockaddr(snap.family, 0, &hidden);
     TRACE("socket %#Ix: service holds port %u\n", s, reply.u.bind_verdict.bound.port);
     return bind_with_lease(s, (struct sockaddr *)&hidden, hidden_len, lease, &reply.u.bind_verdict, TRUE);
 }
 
 int WINAPI secsock_listen(SOCKET s, int backlog)
 {
+    struct secsock_socket *sock;
     struct secsock_msg req, reply;
     struct snapshot snap;
     SOCKADDR_STORAGE hidden;
     int len = sizeof(hidden), err;
 
-    if (!take_snapshot(s, NULL, &snap) || (!snap.reserved && !snap.ipsec_server)) return REAL(listen)(s, backlog);
-    /* Reserved: the program's hidden address; IPsec server: its own. */
+    if (!take_snapshot(s, NULL, &snap) || (!snap.reserved && !snap.own_address)) return REAL(listen)(s, backlog);
+    /* Reserved: the program's hidden address; OWN_ADDRESS: its own. */
     if (REAL(getsockname)(s, (struct sockaddr *)&hidden, &len)) return SOCKET_ERROR;
     memset(&req, 0, sizeof(req));
     req.type = SECSOCK_MSG_LISTEN;
     req.u.listen.backlog = backlog > 0 ? (uint32_t)backlog : 0;
-    if ((err = addr_from_sockaddr((struct sockaddr *)&hidden, len, &req.u.listen.hidden)) ||
+    if ((err = addr_from_sockaddr((struct sockaddr *)&hidden, len, &req.u.listen.listen_addr)) ||
         (err = socket_identity(s, &req.u.listen.socket_inode)))
         return secsock_fail(err), SOCKET_ERROR;
     if ((err = control_call(snap.lease, &req, &reply)) || reply.type != SECSOCK_MSG_LISTEN_VERDICT)
         return secsock_fail(err ? err : WSAENETDOWN), SOCKET_ERROR;
     if (reply.u.listen_verdict.wsa_error) return secsock_fail(reply.u.listen_verdict.wsa_error), SOCKET_ERROR;
+    TRACE("socket %#Ix: listening (backend %s, accepted flags %#x)\n", s,
+          debugstr_a(reply.u.listen_verdict.backend), reply.u.listen_verdict.info_flags);
+    if (snap.own_address && (sock = sockstate_get(s, FALSE)))
+    {
+        sock->accepted_info_flags = reply.u.listen_verdict.info_flags;
+        sockstate_release(sock);
+    }
     return REAL(listen)(s, backlog);
 }
 
@@ -245,7 +238,8 @@ static void take_announcement(SOCKET accepted, const struct secsock_msg_announce
     sock->has_peer = TRUE;
     sock->peer = a->peer;
     sock->info_flags = a->info_flags;
-    lstrcpynA(sock->backend, "tls", sizeof(sock->backend));
+    TRACE("socket %#Ix: accepted from the service (backend %s, flags %#x)\n", accepted, debugstr_a(a->backend),
+          a->info_flags);
     sockstate_release(sock);
 }
 
@@ -253,19 +247,16 @@ static void take_announcement(SOCKET accepted, const struct secsock_msg_announce
 static SOCKET finish_accept(SOCKET listener, const struct snapshot *snap, SOCKET accepted, struct sockaddr *addr,
                             int *addrlen, BOOL *dropped, const struct secsock_msg_announce *matched)
 {
-    static const LINGER abort_close = { 1, 0 };
     struct secsock_msg_announce a;
     struct secsock_socket *sock;
 
     *dropped = FALSE;
     if (accepted == INVALID_SOCKET) return accepted;
     inherit_settings(listener, accepted);
-    if (snap->ipsec_server && !(snap->settings.flags & SOCKET_SETTINGS_ALLOW_INSECURE) &&
-        (sock = sockstate_get(accepted, FALSE)))
+    /* What the service said at listen that its port's protection gives. */
+    if (snap->own_address && (sock = sockstate_get(accepted, FALSE)))
     {
-        /* The port's required ESP policy let nothing else in. */
-        sock->info_flags = SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED;
-        lstrcpynA(sock->backend, "ipsec", sizeof(sock->backend));
+        sock->info_flags = snap->accepted_info_flags;
         sockstate_release(sock);
     }
     if (!snap->reserved) return accepted;
@@ -274,7 +265,7 @@ static SOCKET finish_accept(SOCKET listener, const struct snapshot *snap, SOCKET
     {
         WARN("dropping a connection that bypassed secsockd\n");
         sockstate_remove(accepted, NULL);
-        REAL(setsockopt)(accepted, SOL_SOCKET, SO_LINGER, (const char *)&abort_close, sizeof(abort_close));
+        reset_on_close(accepted);
         REAL(closesocket)(accepted);
         *dropped = TRUE;
         return INVALID_SOCKET;
@@ -404,7 +395,6 @@ BOOL PASCAL secsock_AcceptEx(SOCKET listener, SOCKET accepted, void *buf, DWORD 
 
 void match_accepted(SOCKET s)
 {
-    static const LINGER abort_close = { 1, 0 };
     struct secsock_msg_announce a;
     struct secsock_addr src;
     struct secsock_socket *sock;
@@ -435,7 +425,7 @@ void match_accepted(SOCKET s)
         sock->info_flags = 0;
         sockstate_release(sock);
     }
-    REAL(setsockopt)(s, SOL_SOCKET, SO_LINGER, (const char *)&abort_close, sizeof(abort_close));
+    reset_on_close(s);
     REAL(shutdown)(s, SD_BOTH);
 }
 

@@ -37,11 +37,7 @@ static BOOL CALLBACK open_refuser(INIT_ONCE *once, void *param, void **context)
     SOCKADDR_STORAGE ss;
     int len;
 
-    memset(&ss, 0, sizeof(ss));
-    ss.ss_family = family;
-    if (family == AF_INET6) ((struct sockaddr_in6 *)&ss)->sin6_addr.s6_addr[15] = 1;
-    else ((struct sockaddr_in *)&ss)->sin_addr.s_addr = net32(INADDR_LOOPBACK);
-    len = family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    len = loopback_sockaddr(family, 0, &ss);
     r->s = REAL(socket)(family, SOCK_STREAM, IPPROTO_TCP);
     r->addr_len = sizeof(r->addr);
     if (r->s == INVALID_SOCKET || REAL(bind)(r->s, (struct sockaddr *)&ss, len) ||

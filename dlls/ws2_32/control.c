@@ -24,8 +24,8 @@ WINE_DEFAULT_DEBUG_CHANNEL(secsock);
 static CRITICAL_SECTION start_lock;
 /* Set once a control connection succeeded in this process. */
 static volatile LONG service_answered;
-/* The backends the service named in its last HELLO_OK. */
-static volatile LONG service_backends;
+/* What the service's backends need (SECSOCK_NEED_*), from its last HELLO_OK. */
+static volatile LONG service_needs;
 static CRITICAL_SECTION cache_lock;
 
 void control_init(void)
@@ -372,26 +372,24 @@ static BOOL authenticate(SOCKET s, const struct endpoint *ep)
              reply.type == SECSOCK_MSG_ERROR ? debugstr_a(reply.u.error.reason) : secsock_msg_name(reply.type));
         return FALSE;
     }
-    InterlockedExchange(&service_backends, (LONG)reply.u.hello_ok.backends);
+    InterlockedExchange(&service_needs, (LONG)reply.u.hello_ok.needs);
     return TRUE;
 }
 
 /* Connects and authenticates to the service the control file names. */
 static SOCKET try_connect_with(const struct endpoint *ep)
 {
-    struct sockaddr_in sin;
+    SOCKADDR_STORAGE sin;
     DWORD timeout = IO_TIMEOUT_MS;
     SOCKET s;
+    int len;
 
     if ((s = REAL(socket)(AF_INET, SOCK_STREAM, IPPROTO_TCP)) == INVALID_SOCKET) return INVALID_SOCKET;
     SetHandleInformation((HANDLE)s, HANDLE_FLAG_INHERIT, 0);
     REAL(setsockopt)(s, SOL_SOCKET, SO_RCVTIMEO, (const char *)&timeout, sizeof(timeout));
     REAL(setsockopt)(s, SOL_SOCKET, SO_SNDTIMEO, (const char *)&timeout, sizeof(timeout));
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AF_INET;
-    sin.sin_port = net16(ep->info.port);
-    sin.sin_addr.s_addr = net32(INADDR_LOOPBACK);
-    if (REAL(connect)(s, (struct sockaddr *)&sin, sizeof(sin)))
+    len = loopback_sockaddr(AF_INET, ep->info.port, &sin);
+    if (REAL(connect)(s, (struct sockaddr *)&sin, len))
     {
         REAL(closesocket)(s);
         return INVALID_SOCKET;
@@ -421,9 +419,9 @@ BOOL control_service_answered(void)
     return service_answered != 0;
 }
 
-uint32_t control_backends(void)
+uint32_t control_needs(void)
 {
-    return (uint32_t)service_backends;
+    return (uint32_t)service_needs;
 }
 
 /* The Unix path of secsockd: $SECSOCKD, else what secsockctl install wrote. */

@@ -45,23 +45,18 @@ int WINAPI secsock_getpeername(SOCKET s, struct sockaddr *name, int *namelen)
 
 /* ---- datagrams to a new peer ---------------------------------------------- */
 
-/* A secured datagram socket may send to peer only as the service says;
- * datagrams have no relay yet, so anything but DIRECT is refused. */
+/* A secured datagram socket may send to peer only as the service says
+ * (route.c: datagram_route). */
 static BOOL datagram_allowed(SOCKET s, const struct sockaddr *to, int tolen)
 {
     struct snapshot snap;
-    struct secsock_addr peer, relay;
+    struct secsock_addr peer;
     int err;
 
     if (!to) return TRUE;  /* a connected socket: its connect was vetted */
     if (addr_from_sockaddr(to, tolen, &peer)) return TRUE;  /* Wine reports the bad address */
     if (!take_snapshot(s, &peer, &snap) || snap.type != SOCK_DGRAM) return TRUE;
-    switch (connect_route(s, &snap, &peer, &relay, &err))
-    {
-    case ROUTE_DIRECT: return TRUE;
-    case ROUTE_RELAY: return secsock_fail(WSAEOPNOTSUPP);
-    default: return secsock_fail(err);
-    }
+    return datagram_route(s, &snap, &peer, &err) == ROUTE_DIRECT ? TRUE : secsock_fail(err);
 }
 
 int WINAPI secsock_sendto(SOCKET s, const char *buf, int len, int flags, const struct sockaddr *to, int tolen)

@@ -24,6 +24,7 @@ BOOL WINAPI DllMain(HINSTANCE instance, DWORD reason, void *reserved)
         registry_init();
         nbio_init();
         control_init();
+        verdict_cache_init();
         break;
     case DLL_PROCESS_DETACH:
         if (reserved) break;   /* the process is exiting: nothing to free */
@@ -62,6 +63,29 @@ int addr_to_sockaddr(const struct secsock_addr *addr, struct sockaddr *sa, int *
     memcpy(sa, buf, n);
     *len = (int)n;
     return 0;
+}
+
+int loopback_sockaddr(int family, USHORT port, SOCKADDR_STORAGE *ss)
+{
+    memset(ss, 0, sizeof(*ss));
+    ss->ss_family = family;
+    if (family == AF_INET6)
+    {
+        struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+        sin6->sin6_addr.s6_addr[15] = 1;
+        sin6->sin6_port = net16(port);
+        return sizeof(*sin6);
+    }
+    ((struct sockaddr_in *)ss)->sin_addr.s_addr = net32(INADDR_LOOPBACK);
+    ((struct sockaddr_in *)ss)->sin_port = net16(port);
+    return sizeof(struct sockaddr_in);
+}
+
+void reset_on_close(SOCKET s)
+{
+    static const LINGER abortive = { 1, 0 };
+
+    REAL(setsockopt)(s, SOL_SOCKET, SO_LINGER, (const char *)&abortive, sizeof(abortive));
 }
 
 /* FileInternalInformation, from NtQueryInformationFile (winternl.h is not

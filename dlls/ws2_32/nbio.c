@@ -7,18 +7,15 @@
  * (the cost is one small table update per such call).
  */
 #include "ws2_32_private.h"
+#include "sockmap.h"
 #include "wine/debug.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(secsock);
 
 #define NBIO_BUCKETS 256
 
-struct nbio_node {
-    struct nbio_node *next;
-    SOCKET s;
-};
-
-static struct nbio_node *nbio_buckets[NBIO_BUCKETS];
+static struct sockmap_link *nbio_buckets[NBIO_BUCKETS];
+static const struct sockmap nbio_map = { nbio_buckets, NBIO_BUCKETS };
 static CRITICAL_SECTION nbio_lock;
 static volatile LONG nbio_count;
 
@@ -32,31 +29,21 @@ void nbio_shutdown(void)
     DeleteCriticalSection(&nbio_lock);
 }
 
-static struct nbio_node **nbio_find(SOCKET s)
-{
-    struct nbio_node **pn = &nbio_buckets[(s >> 2) % NBIO_BUCKETS];
-
-    while (*pn && (*pn)->s != s) pn = &(*pn)->next;
-    return pn;
-}
-
 static void nbio_set(SOCKET s, BOOL nonblocking)
 {
-    struct nbio_node **pn, *n;
+    struct sockmap_link **slot, *n;
 
     EnterCriticalSection(&nbio_lock);
-    pn = nbio_find(s);
-    if (nonblocking && !*pn && (n = HeapAlloc(GetProcessHeap(), 0, sizeof(*n))))
+    slot = sockmap_slot(&nbio_map, s);
+    if (nonblocking && !*slot && (n = HeapAlloc(GetProcessHeap(), 0, sizeof(*n))))
     {
         n->s = s;
-        n->next = NULL;
-        *pn = n;
+        sockmap_link_at(slot, n);
         InterlockedIncrement(&nbio_count);
     }
-    else if (!nonblocking && (n = *pn))
+    else if (!nonblocking && *slot)
     {
-        *pn = n->next;
-        HeapFree(GetProcessHeap(), 0, n);
+        HeapFree(GetProcessHeap(), 0, sockmap_unlink(slot));
         InterlockedDecrement(&nbio_count);
     }
     LeaveCriticalSection(&nbio_lock);
@@ -68,7 +55,7 @@ BOOL nbio_is_nonblocking(SOCKET s)
 
     if (!nbio_count) return FALSE;
     EnterCriticalSection(&nbio_lock);
-    ret = *nbio_find(s) != NULL;
+    ret = *sockmap_slot(&nbio_map, s) != NULL;
     LeaveCriticalSection(&nbio_lock);
     return ret;
 }

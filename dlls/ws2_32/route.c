@@ -3,8 +3,9 @@
  *   REFUSE   the call fails and nothing was sent;
  *   DIRECT   clear text is allowed (ALLOW_INSECURE): Wine's call as is;
  *   RELAY    the socket connects to the service's relay for that peer;
- *   HELD     (IPsec) the socket connects directly while the service holds
- *            the connection's protection;
+ *   PROTECTED the socket connects directly while the service holds the
+ *            connection's protection (for as long as the control
+ *            connection stays open);
  *   RESERVED (bind) the service holds the public address; the program's
  *            socket binds a hidden loopback address the service relays to.
  * When the service cannot be reached, secured sockets fail (WSAENETDOWN):
@@ -32,7 +33,8 @@ BOOL take_snapshot(SOCKET s, const struct secsock_addr *peer, struct snapshot *s
     snap->settings = sock->settings;
     if ((target = sockstate_target_for(sock, peer))) strcpy(snap->target, target);
     snap->reserved = sock->reserved;
-    snap->ipsec_server = sock->ipsec_server;
+    snap->own_address = sock->own_address;
+    snap->accepted_info_flags = sock->accepted_info_flags;
     snap->lease = sock->lease;
     snap->public_local = sock->public_local;
     snap->has_peer = sock->has_peer;
@@ -59,18 +61,18 @@ static enum route apply_verdict(SOCKET s, const struct secsock_msg *reply, const
         *err = WSAENETDOWN;
         return ROUTE_FAIL;
     }
-    TRACE("socket %#Ix: verdict %u from backend %s\n", s, v->verdict, debugstr_a(v->backend));
+    TRACE("socket %#Ix: verdict %u (backend %s, flags %#x)\n", s, v->verdict, debugstr_a(v->backend),
+          v->info_flags);
     switch (v->verdict)
     {
     case SECSOCK_VERDICT_PENDING:
         return ROUTE_PENDING;
     case SECSOCK_VERDICT_DIRECT:
-    case SECSOCK_VERDICT_HELD:
+    case SECSOCK_VERDICT_PROTECTED:
     case SECSOCK_VERDICT_RELAY:
         if ((sock = sockstate_get(s, FALSE)))
         {
             sock->info_flags = v->info_flags;
-            lstrcpynA(sock->backend, v->backend, sizeof(sock->backend));
             if (v->verdict == SECSOCK_VERDICT_RELAY)
             {
                 sock->has_peer = TRUE;
@@ -79,7 +81,7 @@ static enum route apply_verdict(SOCKET s, const struct secsock_msg *reply, const
             sockstate_release(sock);
         }
         if (v->verdict == SECSOCK_VERDICT_DIRECT) return ROUTE_DIRECT;
-        if (v->verdict == SECSOCK_VERDICT_HELD) return ROUTE_HELD;
+        if (v->verdict == SECSOCK_VERDICT_PROTECTED) return ROUTE_PROTECTED;
         *relay = v->relay;
         return ROUTE_RELAY;
     default:
@@ -89,7 +91,7 @@ static enum route apply_verdict(SOCKET s, const struct secsock_msg *reply, const
     }
 }
 
-/* ROUTE_HELD: the service protects the connection while conn stays open;
+/* ROUTE_PROTECTED: the service protects the connection while conn stays open;
  * the socket keeps conn until it is closed.  Then it connects directly. */
 static enum route hold_connection(SOCKET s, SOCKET conn, int *err)
 {
@@ -107,30 +109,25 @@ static enum route hold_connection(SOCKET s, SOCKET conn, int *err)
     return ROUTE_DIRECT;
 }
 
-/* What SOCKET_SECURITY_SETTINGS_IPSEC may ask beyond the protocol: AuthIP
- * user credentials, main- and quick-mode policy keys, IpsecFlags.  The
- * IPsec backend authenticates with pre-shared keys and makes its own
- * filters, so it can honour none of them: such a connect is refused
- * (WSAEOPNOTSUPP), never carried on as if they had been applied. */
-static int ipsec_extras_refused(const struct secsock_settings *settings)
+/* What SOCKET_SECURITY_SETTINGS_IPSEC asks beyond the protocol, as the
+ * service's SECSOCK_DEMAND_* bits: the service decides what it can honour. */
+static uint32_t settings_demands(const struct secsock_settings *settings)
 {
     static const uint8_t no_key[16];
+    uint32_t demands = 0;
 
     if (!settings->has_ipsec) return 0;
-    if (settings->user[0] || settings->domain[0] || settings->password_len || settings->ipsec_flags ||
-        memcmp(settings->mm_policy_key, no_key, sizeof(no_key)) || memcmp(settings->qm_policy_key, no_key, sizeof(no_key)))
-    {
-        WARN("IPsec settings this backend cannot honour (credentials, policy keys or IpsecFlags %#x)\n",
-             settings->ipsec_flags);
-        return WSAEOPNOTSUPP;
-    }
-    return 0;
+    if (settings->user[0] || settings->domain[0] || settings->password_len) demands |= SECSOCK_DEMAND_CREDENTIALS;
+    if (memcmp(settings->mm_policy_key, no_key, sizeof(no_key))) demands |= SECSOCK_DEMAND_MM_POLICY;
+    if (memcmp(settings->qm_policy_key, no_key, sizeof(no_key))) demands |= SECSOCK_DEMAND_QM_POLICY;
+    return demands;
 }
 
-/* IPsec protects a 5-tuple, so the service must know the local end before
- * the connection exists: an unbound socket is bound to an ephemeral port
- * first (as connect would do).  The DEFAULT protocol may be served by
- * IPsec too (a peer configured for it), so every stream socket sends it. */
+/* When a backend of the service protects the 5-tuple (SECSOCK_NEED_LOCAL_END),
+ * the service must know the local end before the connection exists: an
+ * unbound socket is bound to an ephemeral port first (as connect would do).
+ * Any protocol may be served by such a backend, so every stream socket
+ * sends it then. */
 static int local_end(SOCKET s, const struct snapshot *snap, struct secsock_addr *local)
 {
     SOCKADDR_STORAGE ss;
@@ -149,6 +146,26 @@ static int local_end(SOCKET s, const struct snapshot *snap, struct secsock_addr 
     return addr_from_sockaddr((struct sockaddr *)&ss, len, local);
 }
 
+/* The CONNECT request for socket s to peer; 0 or a Windows error. */
+static int build_connect(SOCKET s, const struct snapshot *snap, const struct secsock_addr *peer, struct secsock_msg *req)
+{
+    int err;
+
+    memset(req, 0, sizeof(*req));
+    if (snap->type == SOCK_STREAM && (control_needs() & SECSOCK_NEED_LOCAL_END) &&
+        (err = local_end(s, snap, &req->u.connect.local)))
+        return err;
+    req->type = SECSOCK_MSG_CONNECT;
+    req->u.connect.protocol = snap->settings.protocol;
+    req->u.connect.flags = snap->settings.flags;
+    req->u.connect.demands = settings_demands(&snap->settings);
+    req->u.connect.ipsec_flags = snap->settings.has_ipsec ? snap->settings.ipsec_flags : 0;
+    req->u.connect.socktype = wire_socktype(snap->type);
+    req->u.connect.peer = *peer;
+    strcpy(req->u.connect.target_name, snap->target);
+    return 0;
+}
+
 /* Asks the service how socket s may reach peer.  ROUTE_PENDING: the
  * service is setting the connection up; *conn stays open for
  * await_route().  On ROUTE_RELAY, *relay is where the program's socket
@@ -159,28 +176,11 @@ enum route ask_route(SOCKET s, const struct snapshot *snap, const struct secsock
     struct secsock_msg req, reply;
     enum route route;
 
-    memset(&req, 0, sizeof(req));
-    *conn = INVALID_SOCKET;
-    if ((*err = ipsec_extras_refused(&snap->settings))) return ROUTE_FAIL;
     if ((*conn = control_open(err)) == INVALID_SOCKET) return ROUTE_FAIL;
-    /* Only the IPsec backend needs the local end (see local_end). */
-    if (snap->type == SOCK_STREAM && (control_backends() & SECSOCK_BACKEND_IPSEC) &&
-        (*err = local_end(s, snap, &req.u.connect.local)))
-    {
-        control_close(*conn);
-        *conn = INVALID_SOCKET;
-        return ROUTE_FAIL;
-    }
-    req.type = SECSOCK_MSG_CONNECT;
-    req.u.connect.protocol = snap->settings.protocol;
-    req.u.connect.flags = snap->settings.flags;
-    req.u.connect.ipsec_flags = snap->settings.ipsec_flags;
-    req.u.connect.socktype = wire_socktype(snap->type);
-    req.u.connect.peer = *peer;
-    strcpy(req.u.connect.target_name, snap->target);
-    if ((*err = control_call(*conn, &req, &reply))) route = ROUTE_FAIL;
+    if ((*err = build_connect(s, snap, peer, &req)) || (*err = control_call(*conn, &req, &reply)))
+        route = ROUTE_FAIL;
     else route = apply_verdict(s, &reply, peer, relay, err);
-    if (route == ROUTE_HELD)
+    if (route == ROUTE_PROTECTED)
     {
         route = hold_connection(s, *conn, err);
         *conn = INVALID_SOCKET;
@@ -190,6 +190,32 @@ enum route ask_route(SOCKET s, const struct snapshot *snap, const struct secsock
         control_close(*conn);
         *conn = INVALID_SOCKET;
     }
+    return route;
+}
+
+enum route datagram_route(SOCKET s, const struct snapshot *snap, const struct secsock_addr *peer, int *err)
+{
+    struct secsock_msg req, reply;
+    struct secsock_addr relay;
+    enum route route;
+    SOCKET conn;
+
+    if ((*err = build_connect(s, snap, peer, &req))) return ROUTE_FAIL;
+    if (verdict_cache_get(&req.u.connect, &route, err)) return route;
+    if ((conn = control_open(err)) == INVALID_SOCKET) return ROUTE_FAIL;
+    *err = control_call(conn, &req, &reply);
+    control_close(conn);
+    if (*err) return ROUTE_FAIL;
+    route = apply_verdict(s, &reply, peer, &relay, err);
+    /* Datagrams have no relay and no held protection yet: anything but
+     * clear text allowed is refused, and nothing is sent. */
+    if (route != ROUTE_DIRECT && route != ROUTE_FAIL)
+    {
+        route = ROUTE_FAIL;
+        *err = WSAEOPNOTSUPP;
+    }
+    if (route == ROUTE_DIRECT || reply.u.connect_verdict.verdict == SECSOCK_VERDICT_REFUSE)
+        verdict_cache_put(&req.u.connect, route, *err, reply.u.connect_verdict.cache_seconds);
     return route;
 }
 
@@ -212,7 +238,7 @@ enum route await_route(SOCKET s, SOCKET conn, const struct secsock_addr *peer, s
         *err = WSAENETDOWN;
         route = ROUTE_FAIL;
     }
-    else if (route == ROUTE_HELD)
+    else if (route == ROUTE_PROTECTED)
         return hold_connection(s, conn, err);
     control_close(conn);
     return route;

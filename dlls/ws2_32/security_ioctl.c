@@ -6,6 +6,7 @@
  */
 #include "ws2_32_private.h"
 #include <string.h>
+#include "peer_token.h"
 #include "wine/debug.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(secsock);
@@ -113,8 +114,17 @@ static int query_security(SOCKET s, const void *in, DWORD in_len, void *out, DWO
         info.Flags = sock->info_flags;
         sockstate_release(sock);
     }
-    /* No backend here yields a peer token; none are returned, whatever
-     * PeerTokenAccessMask asks for. */
+    /* A secured connection's peer proved a key, never a Windows account:
+     * its token is the anonymous logon's (peer_token.h), as the machine's;
+     * none when this system cannot make one, or when nothing is secured. */
+    if (tmpl.token_access_mask && (info.Flags & SOCKET_INFO_CONNECTION_SECURED))
+    {
+        HANDLE token;
+        DWORD token_err = peer_token_anonymous(tmpl.token_access_mask, &token);
+
+        if (!token_err) info.PeerMachineAccessTokenHandle = (ULONG_PTR)token;
+        else WARN("socket %#Ix: no peer token: error %lu\n", s, token_err);
+    }
     memcpy(out, &info, need);
     *returned = need;
     return 0;

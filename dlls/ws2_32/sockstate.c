@@ -1,5 +1,6 @@
 /* Per-socket security state, keyed by SOCKET, under one lock. */
 #include "ws2_32_private.h"
+#include "sockmap.h"
 #include <string.h>
 #include "wine/debug.h"
 
@@ -8,19 +9,14 @@ WINE_DEFAULT_DEBUG_CHANNEL(secsock);
 #define BUCKETS 1024
 
 struct node {
-    struct node *next;
+    struct sockmap_link link;     /* first: the map's entry */
     struct secsock_socket sock;
 };
 
-static struct node *buckets[BUCKETS];
+static struct sockmap_link *buckets[BUCKETS];
+static const struct sockmap map = { buckets, BUCKETS };
 static CRITICAL_SECTION lock;
 volatile LONG secsock_tracked_count;
-
-static unsigned int bucket_of(SOCKET s)
-{
-    /* Socket handles are multiples of 4. */
-    return (unsigned int)((s >> 2) % BUCKETS);
-}
 
 void sockstate_init(void)
 {
@@ -36,27 +32,27 @@ static struct secsock_socket *adopt_copy(SOCKET s);
 
 struct secsock_socket *sockstate_get(SOCKET s, BOOL create)
 {
+    struct sockmap_link **slot;
     struct node *n;
 
     if (!create && !secsock_tracked_count && !registry_active()) return NULL;
     EnterCriticalSection(&lock);
-    for (n = buckets[bucket_of(s)]; n; n = n->next)
-        if (n->sock.s == s) return &n->sock;
+    slot = sockmap_slot(&map, s);
+    if (*slot) return &((struct node *)*slot)->sock;
     if (!create)
     {
         LeaveCriticalSection(&lock);
         return registry_active() ? adopt_copy(s) : NULL;
     }
-    if (create && (n = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*n))))
+    if ((n = HeapAlloc(GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*n))))
     {
         static ULONG next_serial;
-        n->sock.s = s;
+        n->link.s = n->sock.s = s;
         n->sock.lease = INVALID_SOCKET;
         n->sock.held = INVALID_SOCKET;
         n->sock.serial = ++next_serial;
         n->sock.accepted_from = INVALID_SOCKET;
-        n->next = buckets[bucket_of(s)];
-        buckets[bucket_of(s)] = n;
+        sockmap_link_at(slot, &n->link);
         InterlockedIncrement(&secsock_tracked_count);
         return &n->sock;
     }
@@ -136,16 +132,16 @@ static BOOL last_handle(SOCKET s)
 
 SOCKET sockstate_remove(SOCKET s, SOCKET *held)
 {
-    struct node **pn, *n;
+    struct sockmap_link **slot;
     SOCKET lease = INVALID_SOCKET;
+    struct node *n;
 
     if (held) *held = INVALID_SOCKET;
     if (!secsock_tracked_count) return INVALID_SOCKET;
     EnterCriticalSection(&lock);
-    for (pn = &buckets[bucket_of(s)]; (n = *pn); pn = &n->next)
+    if (*(slot = sockmap_slot(&map, s)))
     {
-        if (n->sock.s != s) continue;
-        *pn = n->next;
+        n = (struct node *)sockmap_unlink(slot);
         lease = n->sock.lease;
         if (n->sock.id && last_handle(s)) registry_forget(n->sock.id);
         if (held) *held = n->sock.held;
@@ -154,7 +150,6 @@ SOCKET sockstate_remove(SOCKET s, SOCKET *held)
         HeapFree(GetProcessHeap(), 0, n->sock.announced);
         HeapFree(GetProcessHeap(), 0, n);
         InterlockedDecrement(&secsock_tracked_count);
-        break;
     }
     LeaveCriticalSection(&lock);
     return lease;

@@ -67,12 +67,12 @@ struct secsock_socket {
     SOCKET lease;                 /* control connection holding a reservation */
     SOCKET held;                  /* control connection holding the connection's protection (IPsec) */
     BOOL reserved;                /* the service holds public_local for us */
-    BOOL ipsec_server;            /* bound itself; the lease holds the IPsec protection of its port */
+    BOOL own_address;             /* bound itself; the lease holds the protection of its port */
+    ULONG accepted_info_flags;    /* own_address: SOCKET_INFO_* of what it accepts */
     struct secsock_addr public_local;
     BOOL has_peer;                /* relayed: the real peer, for getpeername */
     struct secsock_addr peer;
     ULONG info_flags;             /* SOCKET_INFO_* of the connection */
-    char backend[32];
     ULONG serial;                 /* tells this socket from a later one with the same handle */
     BOOL connect_pending;         /* a non-blocking connect is being set up by the service */
     BOOL connect_issued;          /* Wine's own connect was called, to issued_target */
@@ -152,8 +152,8 @@ int control_call(SOCKET conn, const struct secsock_msg *req, struct secsock_msg 
 void control_close(SOCKET conn);
 /* Whether a control connection has succeeded in this process. */
 BOOL control_service_answered(void);
-/* SECSOCK_BACKEND_* bits the service named when it last answered. */
-uint32_t control_backends(void);
+/* SECSOCK_NEED_* bits the service named when it last answered. */
+uint32_t control_needs(void);
 /* Waits up to timeout_ms for one message the service sends unasked (on a
  * lease); 0, or WSAETIMEDOUT, or another Windows error. */
 int control_wait_message(SOCKET conn, struct secsock_msg *msg, DWORD timeout_ms);
@@ -163,6 +163,14 @@ int control_wait_message(SOCKET conn, struct secsock_msg *msg, DWORD timeout_ms)
 /* Windows SOCKADDR <-> wire address. */
 int addr_from_sockaddr(const struct sockaddr *sa, int len, struct secsock_addr *out);
 int addr_to_sockaddr(const struct secsock_addr *addr, struct sockaddr *sa, int *len);
+
+/* The loopback address of family (127.0.0.1 or ::1) with port (host
+ * order) in *ss; returns its length. */
+int loopback_sockaddr(int family, USHORT port, SOCKADDR_STORAGE *ss);
+
+/* Makes s end its connection with a reset, not a clean close, when it is
+ * closed or shut down: what it carried must not look complete. */
+void reset_on_close(SOCKET s);
 
 /* The identity of the socket behind handle s (the same through every copy
  * of it), or a Windows error. */
@@ -187,7 +195,8 @@ BOOL secsock_fail(int err);
  * that no lock is held while talking to the service. */
 struct snapshot {
     BOOL secured;
-    BOOL ipsec_server;
+    BOOL own_address;
+    ULONG accepted_info_flags;
     int family, type;
     struct secsock_settings settings;
     char target[SECSOCK_MAX_STR + 1];
@@ -200,7 +209,7 @@ struct snapshot {
 BOOL take_snapshot(SOCKET s, const struct secsock_addr *peer, struct snapshot *snap);
 uint8_t wire_socktype(int type);
 
-enum route { ROUTE_FAIL, ROUTE_DIRECT, ROUTE_RELAY, ROUTE_PENDING, ROUTE_HELD };
+enum route { ROUTE_FAIL, ROUTE_DIRECT, ROUTE_RELAY, ROUTE_PENDING, ROUTE_PROTECTED };
 /* Asks the service how s may reach peer (ROUTE_PENDING: *conn stays open
  * for await_route); on ROUTE_RELAY *relay is where s connects instead. */
 enum route ask_route(SOCKET s, const struct snapshot *snap, const struct secsock_addr *peer,
@@ -213,7 +222,19 @@ BOOL route_target(enum route route, const struct sockaddr *name, int namelen, co
                   int err, SOCKADDR_STORAGE *target, int *target_len);
 BOOL route_connect(SOCKET s, const struct sockaddr *name, int namelen, const struct snapshot *snap,
                    SOCKADDR_STORAGE *target, int *target_len);
+/* A datagram socket's verdict for peer: from the cache while the service's
+ * verdict lasts, else asked (ROUTE_DIRECT or ROUTE_FAIL with *err). */
+enum route datagram_route(SOCKET s, const struct snapshot *snap, const struct secsock_addr *peer, int *err);
 int WINAPI secsock_getsockname(SOCKET s, struct sockaddr *name, int *namelen);
+
+/* ---- datagram verdicts by peer (verdict_cache.c) ---------------------------- */
+
+void verdict_cache_init(void);
+/* TRUE with the route and error the service gave for the same request
+ * (peer and settings), while that verdict lasts. */
+BOOL verdict_cache_get(const struct secsock_msg_connect *req, enum route *route, int *err);
+/* Keeps a verdict for seconds (0: not at all). */
+void verdict_cache_put(const struct secsock_msg_connect *req, enum route route, int err, DWORD seconds);
 
 /* Extension functions a secured socket needs diverted (connect.c, accept.c). */
 BOOL PASCAL secsock_ConnectEx(SOCKET s, const struct sockaddr *name, int namelen, void *send_buf,

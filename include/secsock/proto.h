@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #define SECSOCK_PROTO_MAGIC    0x4b435353u /* "SSCK" */
-#define SECSOCK_PROTO_VERSION  3
+#define SECSOCK_PROTO_VERSION  4
 #define SECSOCK_HEADER_LEN     12
 #define SECSOCK_MAX_PAYLOAD    4096
 #define SECSOCK_MAX_STR        1024
@@ -49,23 +49,47 @@ enum secsock_socktype {
     SECSOCK_SOCK_DGRAM  = 2,
 };
 
-/* Backends, as bits of HELLO_OK.backends / STATUS_REPLY.backends. */
+/* Backends, as bits of STATUS_REPLY.backends. */
 enum secsock_backend {
     SECSOCK_BACKEND_NONE  = 1 << 0,
     SECSOCK_BACKEND_TLS   = 1 << 1,
     SECSOCK_BACKEND_IPSEC = 1 << 2,
 };
 
+/* HELLO_OK.needs: what a client must send for the service's backends. */
+enum secsock_need {
+    /* CONNECT of a stream socket carries its local end (a backend protects
+     * the 5-tuple before the connection exists). */
+    SECSOCK_NEED_LOCAL_END = 1 << 0,
+};
+
+/* CONNECT.demands / BIND.demands: what the program's IPsec settings ask
+ * for beyond the protocol (SOCKET_SECURITY_SETTINGS_IPSEC). */
+enum secsock_demand {
+    SECSOCK_DEMAND_CREDENTIALS = 1 << 0,   /* AuthIP user, domain or password */
+    SECSOCK_DEMAND_MM_POLICY   = 1 << 1,   /* a main-mode policy key */
+    SECSOCK_DEMAND_QM_POLICY   = 1 << 2,   /* a quick-mode policy key */
+};
+
+/* STATUS.sections. */
+enum secsock_status_section {
+    SECSOCK_STATUS_BACKENDS = 1 << 0,      /* each backend: available or why not */
+};
+
+/* One meaning per value; which messages carry which is said in
+ * messages.def. */
 enum secsock_verdict {
-    SECSOCK_VERDICT_REFUSE   = 0, /* fail with wsa_error; nothing was sent */
-    SECSOCK_VERDICT_DIRECT   = 1, /* clear text allowed: use the real socket call */
-    SECSOCK_VERDICT_RELAY    = 2, /* connect the program's socket to 'relay' */
-    SECSOCK_VERDICT_RESERVED = 3, /* the service holds the public address */
-    SECSOCK_VERDICT_PENDING  = 4, /* being set up: the final verdict follows on
-                                     the same connection */
-    SECSOCK_VERDICT_HELD     = 5, /* connect directly: the service protects the
-                                     connection (IPsec policies) for as long as
-                                     this control connection stays open */
+    SECSOCK_VERDICT_REFUSE      = 0, /* fail with wsa_error; nothing was sent */
+    SECSOCK_VERDICT_DIRECT      = 1, /* clear text allowed: use the real socket call */
+    SECSOCK_VERDICT_RELAY       = 2, /* connect: connect the program's socket to 'relay' */
+    SECSOCK_VERDICT_RESERVED    = 3, /* bind: the service holds the public address */
+    SECSOCK_VERDICT_PENDING     = 4, /* connect: being set up; the final verdict
+                                        follows on the same connection */
+    SECSOCK_VERDICT_PROTECTED   = 5, /* connect: connect directly; the service
+                                        protects the connection for as long as
+                                        this control connection stays open */
+    SECSOCK_VERDICT_OWN_ADDRESS = 6, /* bind: bind the program's own address and
+                                        keep the lease; LISTEN protects its port */
 };
 
 /* How long the service may take to set a connection up (reach the peer,

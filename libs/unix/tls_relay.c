@@ -1,6 +1,7 @@
 /* The TLS backend's relay: one connection, plain side <-> TLS side. */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +12,9 @@
 #include <gnutls/crypto.h>
 #include <gnutls/socket.h>
 #include <gnutls/x509.h>
+#include "unix/peer_name.h"
 #include "unix/tls_relay.h"
+#include "unix/trust_anchors.h"
 
 /* One TLS record's worth each way: the most a relay holds. */
 #define RELAY_BUFFER 16384
@@ -51,6 +54,10 @@ struct tls_relay {
     uint64_t to_peer, from_peer;
     const uint8_t (*pins)[TLS_RELAY_PIN_LEN];
     size_t pin_count;
+    int is_server;
+    const struct trust_anchors *anchors;
+    const struct peer_name *peer_name;
+    enum trust_verdict verdict;
     char error[256];
 };
 
@@ -74,30 +81,47 @@ done:
     return ret;
 }
 
-/* During the handshake: the peer must present a certificate whose key is
- * pinned.  Failing here aborts the handshake with an alert. */
+/* The address the TLS socket is connected to, as the name a server
+ * must carry when the program named none. */
+static int connected_name(int fd, struct peer_name *name)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+
+    if (getpeername(fd, (struct sockaddr *)&ss, &len)) return -1;
+    if (ss.ss_family == AF_INET) return peer_name_from_address(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, name);
+    if (ss.ss_family == AF_INET6) return peer_name_from_address(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, name);
+    return -1;
+}
+
+/* During the handshake: the peer's key must be pinned or, with trust
+ * anchors, its chain must verify and carry the expected name.  Failing
+ * here aborts the handshake with an alert, before the relay reads a byte
+ * of the program's. */
 static int verify_peer(gnutls_session_t session)
 {
     struct tls_relay *relay = gnutls_session_get_ptr(session);
-    const gnutls_datum_t *certs;
-    unsigned int count = 0;
-    uint8_t pin[TLS_RELAY_PIN_LEN];
+    struct trust_check check;
+    struct peer_name address;
 
-    certs = gnutls_certificate_get_peers(session, &count);
-    if (!certs || !count)
+    memset(&check, 0, sizeof(check));
+    check.chain = gnutls_certificate_get_peers(session, &check.count);
+    check.pins = relay->pins;
+    check.pin_count = relay->pin_count;
+    check.name = relay->peer_name;
+    check.peer_is_server = !relay->is_server;
+    if (relay->anchors && !relay->is_server && !relay->peer_name)
     {
-        snprintf(relay->error, sizeof(relay->error), "the peer sent no certificate");
-        return -1;
+        if (connected_name(relay->tls_fd, &address))
+        {
+            relay->verdict = TRUST_INVALID;
+            snprintf(relay->error, sizeof(relay->error), "the peer's address cannot be read: %s", strerror(errno));
+            return -1;
+        }
+        check.name = &address;
     }
-    if (tls_pin_of_certificate(&certs[0], pin))
-    {
-        snprintf(relay->error, sizeof(relay->error), "the peer's certificate cannot be read");
-        return -1;
-    }
-    for (size_t i = 0; i < relay->pin_count; i++)
-        if (!memcmp(pin, relay->pins[i], TLS_RELAY_PIN_LEN)) return 0;
-    snprintf(relay->error, sizeof(relay->error), "the peer's key is not trusted");
-    return -1;
+    relay->verdict = trust_anchors_verify(relay->anchors, &check, relay->error, sizeof(relay->error));
+    return trust_verdict_ok(relay->verdict) ? 0 : -1;
 }
 
 static int set_nonblocking(int fd)
@@ -109,6 +133,13 @@ static int set_nonblocking(int fd)
 struct tls_relay *tls_relay_new(int plain_fd, int tls_fd, const struct tls_relay_config *config,
                                 char *why, size_t why_len)
 {
+    return tls_relay_new_trusting(plain_fd, tls_fd, config, NULL, why, why_len);
+}
+
+struct tls_relay *tls_relay_new_trusting(int plain_fd, int tls_fd, const struct tls_relay_config *config,
+                                         const struct tls_relay_trust *trust, char *why, size_t why_len)
+{
+    static const struct tls_relay_trust pins_only = { NULL, NULL };
     struct tls_relay *relay = calloc(1, sizeof(*relay));
     int ret;
 
@@ -121,6 +152,10 @@ struct tls_relay *tls_relay_new(int plain_fd, int tls_fd, const struct tls_relay
     relay->tls_fd = tls_fd;
     relay->pins = config->pins;
     relay->pin_count = config->pin_count;
+    relay->is_server = config->is_server;
+    if (!trust) trust = &pins_only;
+    relay->anchors = trust->anchors;
+    relay->peer_name = trust->peer_name;
     if ((plain_fd >= 0 && set_nonblocking(plain_fd)) || set_nonblocking(tls_fd))
     {
         snprintf(why, why_len, "fcntl: %s", strerror(errno));
@@ -140,6 +175,8 @@ struct tls_relay *tls_relay_new(int plain_fd, int tls_fd, const struct tls_relay
     if (config->is_server) gnutls_certificate_server_set_request(relay->session, GNUTLS_CERT_REQUIRE);
     if (!config->is_server && config->server_name)
         gnutls_server_name_set(relay->session, GNUTLS_NAME_DNS, config->server_name, strlen(config->server_name));
+    else if (!config->is_server && trust->peer_name && trust->peer_name->sni[0])
+        gnutls_server_name_set(relay->session, GNUTLS_NAME_DNS, trust->peer_name->sni, strlen(trust->peer_name->sni));
     gnutls_session_set_ptr(relay->session, relay);
     gnutls_session_set_verify_function(relay->session, verify_peer);
     gnutls_transport_set_int(relay->session, tls_fd);
@@ -314,6 +351,7 @@ void tls_relay_interest(const struct tls_relay *relay, short *plain_events, shor
 int tls_relay_plain_fd(const struct tls_relay *relay) { return relay->plain_fd; }
 int tls_relay_tls_fd(const struct tls_relay *relay) { return relay->tls_fd; }
 const char *tls_relay_error(const struct tls_relay *relay) { return relay->error; }
+enum trust_verdict tls_relay_verdict(const struct tls_relay *relay) { return relay->verdict; }
 
 int tls_relay_kernel_tls(const struct tls_relay *relay)
 {

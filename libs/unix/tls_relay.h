@@ -21,8 +21,12 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <gnutls/gnutls.h>
+#include "unix/trust_verdict.h"
 
 #define TLS_RELAY_PIN_LEN 32   /* SHA-256 of the peer's SubjectPublicKeyInfo */
+
+struct trust_anchors;
+struct peer_name;
 
 struct tls_relay_config {
     int is_server;
@@ -40,6 +44,22 @@ enum tls_relay_state {
     TLS_RELAY_FAILED,    /* the plain side was reset; why says what happened */
 };
 
+/* Issue 11: trust by CA and name besides pins.  A separate structure,
+ * not new fields of tls_relay_config: its callers initialise it by
+ * position, and -Wextra -Werror (missing-field-initializers) would stop
+ * them compiling.  With anchors, a peer whose key is not pinned is
+ * accepted when its chain verifies (trust_anchors_verify) and it carries
+ * the name:
+ *   client: peer_name (its SNI is sent when server_name is NULL), or,
+ *           without one, the address the TLS socket is connected to;
+ *   server: peer_name when set (a client must carry it), else any client
+ *           that chains to a trusted CA.
+ * Both must outlive the relay's handshake. */
+struct tls_relay_trust {
+    const struct trust_anchors *anchors;   /* NULL: pins only, as before */
+    const struct peer_name *peer_name;     /* may be NULL */
+};
+
 struct tls_relay;
 
 /* Takes over both descriptors (made non-blocking); closes them when freed.
@@ -47,6 +67,9 @@ struct tls_relay;
  * open until tls_relay_attach_plain() gives it the program's side. */
 struct tls_relay *tls_relay_new(int plain_fd, int tls_fd, const struct tls_relay_config *config,
                                 char *why, size_t why_len);
+/* The same, also trusting by CA and name; trust NULL is tls_relay_new. */
+struct tls_relay *tls_relay_new_trusting(int plain_fd, int tls_fd, const struct tls_relay_config *config,
+                                         const struct tls_relay_trust *trust, char *why, size_t why_len);
 int tls_relay_attach_plain(struct tls_relay *relay, int plain_fd);
 void tls_relay_free(struct tls_relay *relay);
 
@@ -59,6 +82,9 @@ void tls_relay_interest(const struct tls_relay *relay, short *plain_events, shor
 int tls_relay_plain_fd(const struct tls_relay *relay);
 int tls_relay_tls_fd(const struct tls_relay *relay);
 const char *tls_relay_error(const struct tls_relay *relay);
+/* The verdict on the peer (TRUST_NOT_CHECKED before it was judged);
+ * tls_relay_error() holds its sentence when it is a refusal. */
+enum trust_verdict tls_relay_verdict(const struct tls_relay *relay);
 /* Whether GnuTLS handed this connection's record layer to the kernel. */
 int tls_relay_kernel_tls(const struct tls_relay *relay);
 /* Bytes relayed so far, each way. */

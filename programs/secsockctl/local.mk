@@ -2,7 +2,9 @@
 bin_PROGRAMS += programs/secsockctl/secsockctl
 programs_secsockctl_secsockctl_SOURCES = \
 	programs/secsockctl/main.c \
-	programs/secsockctl/prefix.c programs/secsockctl/prefix.h
+	programs/secsockctl/prefix.c programs/secsockctl/prefix.h \
+	programs/secsockctl/pki.h programs/secsockctl/pki_common.c \
+	programs/secsockctl/ca.c programs/secsockctl/enroll.c programs/secsockctl/identity.c
 programs_secsockctl_secsockctl_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DPKGLIBDIR='"$(pkglibdir)"' -DBINDIR='"$(bindir)"' \
 	-DWINE64='"$(WINE64)"' -DWINESERVER='"$(WINESERVER)"'

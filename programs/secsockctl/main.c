@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "pki.h"
 #include "prefix.h"
 #include "unix/client.h"
 #include "unix/peers.h"
@@ -29,6 +30,20 @@ static void usage(FILE *out)
             "  pin CERT    the pin (SHA-256 of the public key) of a PEM certificate\n"
             "  trust ADDRESS PORT|* PIN|CERT\n"
             "              reach the peer at ADDRESS over TLS, requiring that key\n"
+            "  ca export   print this user's CA certificate (PEM), for other machines to trust\n"
+            "  ca trust FILE\n"
+            "              trust the CA certificate in FILE (another machine's, an enterprise CA)\n"
+            "  ca sign CSR [--days N]\n"
+            "              issue a certificate for a request with this user's CA (PEM to stdout)\n"
+            "  ca list     the CAs trusted, and the CRLs\n"
+            "  enroll request\n"
+            "              print a certificate request for this host's names (the key stays here)\n"
+            "  enroll install CERT CA\n"
+            "              install the signed CERT as this host's identity and trust its CA\n"
+            "  identity import CERT KEY\n"
+            "              use a certificate from any CA (CERT may hold its chain) as the identity\n"
+            "  identity show\n"
+            "              the identity's names, issuer, dates and pin\n"
             "Environment: WINEPREFIX, SECSOCK_RUNTIME_DIR, SECSOCKD (the service to use),\n"
             "SECSOCK_DLLDIR (folder with x86_64-windows/ and i386-windows/ DLLs).\n");
 }
@@ -103,6 +118,7 @@ static int cmd_status(void)
     }
     memset(&req, 0, sizeof(req));
     req.type = SECSOCK_MSG_STATUS;
+    req.u.status.sections = SECSOCK_STATUS_BACKENDS;
     if (secsock_client_call(fd, &req, &reply, why, sizeof(why)) || reply.type != SECSOCK_MSG_STATUS_REPLY)
     {
         fprintf(stderr, "secsockctl: status: %s\n", why);
@@ -283,6 +299,9 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "pin")) return cmd_pin(argv[2]);
     if (argc == 5 && !strcmp(argv[1], "trust")) return cmd_trust(argv[2], argv[3], argv[4]);
+    if (argc >= 2 && !strcmp(argv[1], "ca")) return cmd_ca(argc - 2, argv + 2);
+    if (argc >= 2 && !strcmp(argv[1], "enroll")) return cmd_enroll(argc - 2, argv + 2);
+    if (argc >= 2 && !strcmp(argv[1], "identity")) return cmd_identity(argc - 2, argv + 2);
     if (argc != 2)
     {
         usage(stderr);

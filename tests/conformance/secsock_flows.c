@@ -295,7 +295,7 @@ static void test_udp(int family)
     SOCKADDR_STORAGE addr, bound;
     SOCKET receiver, s;
     char buf[16];
-    int len, blen = sizeof(bound), ret;
+    int len, blen = sizeof(bound), ret, i, received = 0;
     WSABUF wsabuf = { 6, (char *)"secret" };
     DWORD bytes;
 
@@ -318,13 +318,41 @@ static void test_udp(int family)
     ret = recv(receiver, buf, sizeof(buf), 0);
     ok(ret == SOCKET_ERROR && WSAGetLastError() == WSAEWOULDBLOCK, "a datagram arrived in clear (%d)\n", ret);
 
-    /* ALLOW_INSECURE datagrams flow. */
+    /* A refusal holds for every datagram after it, not only the first. */
+    s = secured_socket(family, SOCK_DGRAM, SOCKET_SETTINGS_GUARANTEE_ENCRYPTION);
+    for (i = 0; i < 20; i++)
+        if (sendto(s, "secret", 6, 0, (struct sockaddr *)&addr, len) != SOCKET_ERROR ||
+            WSAGetLastError() != WSAECONNREFUSED) break;
+    ok(i == 20, "datagram %d of 20 was not refused (error %d)\n", i, WSAGetLastError());
+    closesocket(s);
+    Sleep(100);
+    ret = recv(receiver, buf, sizeof(buf), 0);
+    ok(ret == SOCKET_ERROR && WSAGetLastError() == WSAEWOULDBLOCK, "a datagram arrived in clear (%d)\n", ret);
+
+    /* ALLOW_INSECURE datagrams flow, every one of them, in order. */
     s = secured_socket(family, SOCK_DGRAM, SOCKET_SETTINGS_ALLOW_INSECURE);
     ret = sendto(s, "clear", 5, 0, (struct sockaddr *)&addr, len);
     ok(ret == 5, "ALLOW_INSECURE sendto: %d, error %d\n", ret, WSAGetLastError());
     Sleep(100);
     ret = recv(receiver, buf, sizeof(buf), 0);
     ok(ret == 5 && !memcmp(buf, "clear", 5), "ALLOW_INSECURE datagram: %d\n", ret);
+    for (i = 0; i < 200; i++)
+    {
+        char msg[8];
+        sprintf(msg, "d%03d", i);
+        if (sendto(s, msg, 4, 0, (struct sockaddr *)&addr, len) != 4) break;
+        /* Read as we go: the receive buffer stays small. */
+        if (!(i % 20)) Sleep(1);
+        while ((ret = recv(receiver, buf, sizeof(buf), 0)) == 4)
+        {
+            if (memcmp(buf, "d", 1) || atoi(buf + 1) != received) break;
+            received++;
+        }
+    }
+    ok(i == 200, "ALLOW_INSECURE datagram %d of 200: error %d\n", i, WSAGetLastError());
+    Sleep(100);
+    while (recv(receiver, buf, sizeof(buf), 0) == 4 && atoi(buf + 1) == received) received++;
+    ok(received == 200, "%d of 200 ALLOW_INSECURE datagrams arrived in order\n", received);
     closesocket(s);
 
     /* A secured receiver gets nothing from a clear sender. */

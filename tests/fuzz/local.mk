@@ -2,7 +2,7 @@
 # built with clang and sanitizers when configure found libFuzzer.
 FUZZ_TARGETS = tests/fuzz/fuzz_proto tests/fuzz/fuzz_settings tests/fuzz/fuzz_control_file \
 	tests/fuzz/fuzz_proc_net_tcp tests/fuzz/fuzz_peers tests/fuzz/fuzz_vici tests/fuzz/fuzz_xfrm \
-	tests/fuzz/fuzz_sock_diag
+	tests/fuzz/fuzz_sock_diag tests/fuzz/fuzz_discovery tests/fuzz/fuzz_peer_name tests/fuzz/fuzz_hosts
 FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I$(top_srcdir)/include -I$(top_srcdir)/libs -D_GNU_SOURCE
 EXTRA_DIST += tests/fuzz/run-fuzz.sh tests/fuzz/corpus $(addsuffix .c,$(FUZZ_TARGETS))
@@ -29,6 +29,14 @@ tests/fuzz/fuzz_vici: $(top_srcdir)/tests/fuzz/fuzz_vici.c $(top_srcdir)/libs/un
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
 tests/fuzz/fuzz_xfrm: $(top_srcdir)/tests/fuzz/fuzz_xfrm.c $(top_srcdir)/libs/unix/xfrm_msg.c
 	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
+tests/fuzz/fuzz_discovery: $(top_srcdir)/tests/fuzz/fuzz_discovery.c $(top_srcdir)/libs/unix/discovery.c
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^
+# The name parser maps international names with GnuTLS (libidn2).
+tests/fuzz/fuzz_peer_name: $(top_srcdir)/tests/fuzz/fuzz_peer_name.c $(top_srcdir)/libs/unix/peer_name.c
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) $(GNUTLS_CFLAGS) -o $@ $^ $(GNUTLS_LIBS)
+tests/fuzz/fuzz_hosts: $(top_srcdir)/tests/fuzz/fuzz_hosts.c $(top_srcdir)/libs/unix/host_names.c \
+		$(top_srcdir)/libs/unix/peer_name.c $(top_srcdir)/libs/unix/private_file.c
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_FLAGS) $(GNUTLS_CFLAGS) -o $@ $^ $(GNUTLS_LIBS)
 
 # make fuzz: each target for FUZZ_SECONDS (default 300).
 fuzz: $(FUZZ_TARGETS)

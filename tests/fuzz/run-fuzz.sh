@@ -5,7 +5,7 @@
 set -u
 : "${top_builddir:?}" "${top_srcdir:?}"
 seconds=${FUZZ_SECONDS:-10}
-targets="fuzz_proto fuzz_settings fuzz_control_file fuzz_proc_net_tcp fuzz_peers fuzz_vici fuzz_xfrm fuzz_sock_diag"
+targets="fuzz_proto fuzz_settings fuzz_control_file fuzz_proc_net_tcp fuzz_peers fuzz_vici fuzz_xfrm fuzz_sock_diag fuzz_discovery fuzz_peer_name fuzz_hosts"
 for t in $targets; do
   [ -x "$top_builddir/tests/fuzz/$t" ] || { echo "SKIP: $t is not built (no libFuzzer: install clang and libclang-rt-14-dev)"; exit 77; }
 done

@@ -46,12 +46,14 @@ evil="$work/evil"; mkdir "$evil"; chown "$ouid:$ogid" "$evil"
 # start_fake PORT NAME [VERSION]: the fake service as the other user (in the
 # background: a port in TIME_WAIT takes up to a minute); wait_fake NAME
 # sets $fake_port once it listens.
+# The protocol version of this build: the fake speaks it unless told otherwise.
+ver=$(sed -n 's/^#define SECSOCK_PROTO_VERSION *\([0-9]*\).*/\1/p' "$top_srcdir/include/secsock/proto.h")
 start_fake() {
   rm -f "$evil/$2.port"
   # setpriv directly, not through as_other: $! must be the fake itself
   # (setpriv execs it), not a subshell that a kill would leave it behind.
   setpriv --reuid="$ouid" --regid="$ogid" --clear-groups --inh-caps=-all -- \
-    /usr/bin/python3 "$fake" "$1" "$evil/$2.rec" "$evil/$2.port" 120 "${3:-3}" &
+    /usr/bin/python3 "$fake" "$1" "$evil/$2.rec" "$evil/$2.port" 120 "${3:-$ver}" &
   pids="$pids $!"; eval "fake_$2=$!"
 }
 wait_fake() {
@@ -60,18 +62,18 @@ wait_fake() {
 }
 # leaked FILE: whether FILE holds the secret raw, or in hex, or a PROOF frame.
 leaked() {
-  python3 - "$1" "$secret" <<'PY'
+  python3 - "$1" "$secret" "$ver" <<'PY'
 import os, sys, struct
 data = open(sys.argv[1], 'rb').read() if os.path.exists(sys.argv[1]) else b''
 hexs = sys.argv[2]
-proof = struct.pack('<IHH', 0x4b435353, 3, 21)
+proof = struct.pack('<IHH', 0x4b435353, int(sys.argv[3]), 21)
 hit = bytes.fromhex(hexs) in data or hexs.encode() in data or hexs.upper().encode() in data or proof in data
-hellos = data.count(struct.pack('<IHH', 0x4b435353, 3, 1))
+hellos = data.count(struct.pack('<IHH', 0x4b435353, int(sys.argv[3]), 1))
 print("%d bytes, %d HELLO, %s" % (len(data), hellos, "LEAKED" if hit else "no secret, no PROOF"))
 sys.exit(0 if hit else 1)
 PY
 }
-hellos() { python3 -c "import sys,struct; print(open(sys.argv[1],'rb').read().count(struct.pack('<IHH',0x4b435353,3,1)))" "$1" 2>/dev/null || echo 0; }
+hellos() { python3 -c "import sys,struct; print(open(sys.argv[1],'rb').read().count(struct.pack('<IHH',0x4b435353,int(sys.argv[2]),1)))" "$1" "$ver" 2>/dev/null || echo 0; }
 
 "$secsockctl" start >/dev/null || { echo "FAILED: start"; exit 1; }
 secret=$(sed -n 2p "$SECSOCK_CONFIG_DIR/control-secret")
@@ -143,7 +145,7 @@ out=$(leaked "$evil/a.rec"); st=$?; echo "  fake service (a): $out"
 kill "$fake_a" 2>/dev/null; wait "$fake_a" 2>/dev/null
 
 # --- a service of another protocol version is refused, not parsed --------
-for v in 2 4; do
+for v in $((ver - 1)) $((ver + 1)); do
   start_fake 0 "v$v" "$v"
   wait_fake "v$v"
   mkdir -p "$work/run-v$v"; chmod 700 "$work/run-v$v"
@@ -152,10 +154,10 @@ for v in 2 4; do
   out=$(WINEDEBUG=err+secsock SECSOCK_RUNTIME_DIR="$work/run-v$v" SECSOCKD=/nonexistent/secsockd "$WINE64" "$secdemo" client "$peer" insecure "SECRET-PAYLOAD-v$v" 2>&1 | tr -d '\r')
   echo "$out" | sort -u
   echo "$out" | grep -q "connect failed: WSAENETDOWN" &&
-    echo "$out" | grep -q "err:secsock:.*secsockd speaks control protocol version $v, this DLL 3: not using it"
+    echo "$out" | grep -q "err:secsock:.*secsockd speaks control protocol version $v, this DLL $ver: not using it"
   check "a version $v service: the DLL names both versions (ERR) and fails closed (WSAENETDOWN)" $?
   out=$(SECSOCK_RUNTIME_DIR="$work/run-v$v" "$secsockctl" status 2>&1); echo "  secsockctl: $out" | head -1
-  echo "$out" | grep -q "the service speaks control protocol version $v; this client speaks 3"
+  echo "$out" | grep -q "the service speaks control protocol version $v; this client speaks $ver"
   check "a version $v service: secsockctl says which versions met" $?
   out=$(leaked "$evil/v$v.rec"); st=$?; echo "  fake service (v$v): $out"
   [ $st -ne 0 ]; check "a version $v service received neither the secret nor a PROOF" $?

@@ -4,20 +4,20 @@
 # points), records every byte it receives, and answers as well as one can
 # without the secret, trying another trick on each connection:
 #   0: CHALLENGE with a random nonce and a random proof
-#   1: HELLO_OK at once, as a version 2 service would after HELLO
+#   1: HELLO_OK at once, as a version 2 service would have after HELLO
 #   2: CHALLENGE whose proof is the client's own nonce (a reflection)
 #   3: silence
 # Whatever comes after, PROOF is answered with HELLO_OK and any request
 # with CONNECT_VERDICT DIRECT ("send in clear").
 #   fake_service.py PORT RECORDFILE PORTFILE SECONDS [VERSION]   (PORT 0: any free port)
-# VERSION (default 3) is the control protocol version its frames carry: a
+# VERSION (default 4) is the control protocol version its frames carry: a
 # service of another version must be refused by the client, not parsed.
 # A port the dead service left in TIME_WAIT (its control connections) is
 # tried again until it is free, as an attacker would; PORTFILE is written
 # once the fake listens.
 import os, socket, struct, sys, threading, time
 
-MAGIC, VERSION = 0x4b435353, 3
+MAGIC, VERSION = 0x4b435353, 4
 HELLO, HELLO_OK, CONNECT, CONNECT_VERDICT, BIND, BIND_VERDICT, CHALLENGE, PROOF = 1, 2, 4, 5, 6, 7, 20, 21
 port, record, portfile, seconds = int(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4])
 if len(sys.argv) > 5:
@@ -30,8 +30,9 @@ def frame(msg_type, payload):
 
 
 def direct_verdict():
-    # verdict DIRECT, no error, no flags, protocol 0, relay AF_UNSPEC, backend "none"
-    return frame(CONNECT_VERDICT, struct.pack('<BIII', 1, 0, 0, 0) + bytes(24) + struct.pack('<H', 4) + b'none')
+    # verdict DIRECT, no error, no flags, relay AF_UNSPEC, backend "none", not to be cached
+    return frame(CONNECT_VERDICT, struct.pack('<BII', 1, 0, 0) + bytes(24) + struct.pack('<H', 4) + b'none' +
+                 struct.pack('<I', 0))
 
 
 def serve(conn, trick):
@@ -56,11 +57,11 @@ def serve(conn, trick):
                     if trick == 0:
                         conn.sendall(frame(CHALLENGE, os.urandom(64)))
                     elif trick == 1:
-                        conn.sendall(frame(HELLO_OK, struct.pack('<II', os.getpid(), 1)))
+                        conn.sendall(frame(HELLO_OK, struct.pack('<II', os.getpid(), 0)))
                     elif trick == 2:
                         conn.sendall(frame(CHALLENGE, os.urandom(32) + payload[:32]))
                 elif msg_type == PROOF:
-                    conn.sendall(frame(HELLO_OK, struct.pack('<II', os.getpid(), 1)))
+                    conn.sendall(frame(HELLO_OK, struct.pack('<II', os.getpid(), 0)))
                 elif msg_type in (CONNECT, BIND):
                     conn.sendall(direct_verdict())
     except OSError:

@@ -13,6 +13,13 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/test_vici_client.c \
 	tests/unit/test_xfrm.c \
 	tests/unit/test_sha256.c \
+	tests/unit/pki_fixture.c tests/unit/pki_fixture.h \
+	tests/unit/test_peer_name.c \
+	tests/unit/test_identity.c \
+	tests/unit/test_trust_anchors.c \
+	tests/unit/test_tls_trust.c \
+	tests/unit/test_discovery.c \
+	tests/unit/test_secsockctl_pki.c \
 	programs/secsockctl/prefix.c
 tests_unit_unit_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(GNUTLS_CFLAGS)
 tests_unit_unit_tests_LDADD = server/libsecsockd.a libs/unix/libsecsock_unix.a libs/secsock/libsecsock.a $(CHECK_LIBS) $(GNUTLS_LIBS) -lpthread

@@ -19,6 +19,12 @@ int main(void)
     srunner_add_suite(sr, vici_client_suite());
     srunner_add_suite(sr, xfrm_suite());
     srunner_add_suite(sr, sha256_suite());
+    srunner_add_suite(sr, peer_name_suite());
+    srunner_add_suite(sr, identity_suite());
+    srunner_add_suite(sr, trust_anchors_suite());
+    srunner_add_suite(sr, tls_trust_suite());
+    srunner_add_suite(sr, discovery_suite());
+    srunner_add_suite(sr, secsockctl_pki_suite());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -156,12 +156,12 @@ START_TEST(policy_none)
         ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_IPSEC, peer_with(1)).verdict,
                          SECSOCK_VERDICT_REFUSE);
     }
-    /* An IPsec server binds itself and keeps the lease (HELD) when the
+    /* An IPsec server binds itself and keeps the lease (OWN_ADDRESS) when the
      * backend is there; without it, the none behaviour. */
     b.protocol = SECSOCK_PROTOCOL_IPSEC;
     b.socktype = SECSOCK_SOCK_STREAM;
     b.flags = SECSOCK_FLAG_GUARANTEE_ENCRYPTION;
-    ck_assert_int_eq(policy_bind(&b, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_IPSEC).verdict, SECSOCK_VERDICT_HELD);
+    ck_assert_int_eq(policy_bind(&b, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_IPSEC).verdict, SECSOCK_VERDICT_OWN_ADDRESS);
     ck_assert_int_eq(policy_bind(&b, SECSOCK_BACKEND_NONE).verdict, SECSOCK_VERDICT_RESERVED);
     b.protocol = 0;
     ck_assert_int_eq(policy_bind(&b, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_IPSEC).verdict, SECSOCK_VERDICT_RESERVED);
@@ -188,7 +188,18 @@ START_TEST(policy_none)
     ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS, peer_with(1)).verdict, SECSOCK_VERDICT_REFUSE);
     c.flags = SECSOCK_FLAG_ALLOW_INSECURE;
     c.socktype = SECSOCK_SOCK_STREAM;
-    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS, peer_with(1)).verdict, SECSOCK_VERDICT_RELAY);
+    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS, peer_with(PEER_TLS)).verdict, SECSOCK_VERDICT_RELAY);
+    /* IPsec settings beyond the protocol (credentials, policy keys,
+     * IpsecFlags) cannot be honoured here: refused, even with
+     * ALLOW_INSECURE and a peer TLS could serve. */
+    c.demands = SECSOCK_DEMAND_QM_POLICY;
+    d = policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS | SECSOCK_BACKEND_IPSEC, peer_with(PEER_TLS));
+    ck_assert_int_eq(d.verdict, SECSOCK_VERDICT_REFUSE);
+    ck_assert_int_eq(d.wsa_error, SECSOCK_WSAEOPNOTSUPP);
+    c.demands = 0;
+    c.ipsec_flags = 1;
+    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE, peer_with(0)).wsa_error, SECSOCK_WSAEOPNOTSUPP);
+    c.ipsec_flags = 0;
     c.protocol = b.protocol = 3;
     ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE, peer_with(0)).wsa_error, SECSOCK_WSAEINVAL);
     ck_assert_int_eq(policy_bind(&b, SECSOCK_BACKEND_NONE).verdict, SECSOCK_VERDICT_REFUSE);

@@ -174,8 +174,8 @@ START_TEST(bad_strings_and_addresses)
     ck_assert_int_eq(encode(&m, buf, sizeof(buf)), SECSOCK_PROTO_EADDR);
     m.u.connect.peer.family = SECSOCK_AF_INET;
     n = encode(&m, buf, sizeof(buf));
-    /* protocol, flags, ipsec_flags (12), socktype (1), then the family */
-    buf[SECSOCK_HEADER_LEN + 13] = 9;
+    /* protocol, flags, demands, ipsec_flags (16), socktype (1), then the family */
+    buf[SECSOCK_HEADER_LEN + 17] = 9;
     ck_assert_int_eq(secsock_msg_decode(SECSOCK_MSG_CONNECT, buf + SECSOCK_HEADER_LEN, (size_t)n - SECSOCK_HEADER_LEN, &out),
                      SECSOCK_PROTO_EADDR);
     ck_assert_int_eq(encode(&m, buf, 20), SECSOCK_PROTO_ESPACE);

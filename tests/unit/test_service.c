@@ -104,6 +104,7 @@ START_TEST(status)
 
     memset(&req, 0, sizeof(req));
     req.type = SECSOCK_MSG_STATUS;
+    req.u.status.sections = SECSOCK_STATUS_BACKENDS;
     ck_assert_int_eq(call(&req, &reply), 0);
     ck_assert_int_eq(reply.type, SECSOCK_MSG_STATUS_REPLY);
     ck_assert_int_eq(reply.u.status_reply.proto_version, SECSOCK_PROTO_VERSION);
@@ -124,6 +125,7 @@ START_TEST(wrong_secret_and_garbage)
     fd = connect_raw();
     memset(&req, 0, sizeof(req));
     req.type = SECSOCK_MSG_STATUS;
+    req.u.status.sections = SECSOCK_STATUS_BACKENDS;
     ck_assert_int_eq(secsock_client_call(fd, &req, &reply, why, sizeof(why)), -1);
     ck_assert_int_eq(reply.type, SECSOCK_MSG_ERROR);
     ck_assert_int_eq(reply.u.error.wsa_error, SECSOCK_WSAEACCES);
@@ -139,6 +141,7 @@ START_TEST(wrong_secret_and_garbage)
 
     /* ...and the service lives on. */
     req.type = SECSOCK_MSG_STATUS;
+    req.u.status.sections = SECSOCK_STATUS_BACKENDS;
     ck_assert_int_eq(call(&req, &reply), 0);
 }
 END_TEST
@@ -219,7 +222,7 @@ START_TEST(bind_lease)
     memset(&req, 0, sizeof(req));
     req.type = SECSOCK_MSG_LISTEN;
     req.u.listen.backlog = 5;
-    req.u.listen.hidden.family = SECSOCK_AF_INET;
+    req.u.listen.listen_addr.family = SECSOCK_AF_INET;
     ck_assert_int_eq(secsock_client_call(lease, &req, &reply, why, sizeof(why)), 0);
     ck_assert_int_eq(reply.type, SECSOCK_MSG_LISTEN_VERDICT);
     /* No program socket listens at that hidden address, so it cannot be
@@ -383,7 +386,8 @@ START_TEST(handshake_good)
     send_frame(fd, &m);
     ck_assert_int_eq(recv_frame(fd, &reply), 0);
     ck_assert_int_eq(reply.type, SECSOCK_MSG_HELLO_OK);
-    ck_assert_int_eq(reply.u.hello_ok.backends, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS);
+    /* Without IPsec, no backend needs the local end of a connect. */
+    ck_assert_int_eq(reply.u.hello_ok.needs, 0);
     memset(&m, 0, sizeof(m));
     m.type = SECSOCK_MSG_STATUS;
     send_frame(fd, &m);
@@ -592,17 +596,17 @@ START_TEST(handshake_version_mismatch)
     ck_assert_str_eq(reply.u.error.reason, "unsupported control protocol version");
     ck_assert(closed_by_peer(fd));
     close(fd);
-    ck_assert(log_has("the client speaks control protocol version 2, this service 3"));
-    /* A version 3 frame whose HELLO says another version. */
+    ck_assert(log_has("the client speaks control protocol version 2, this service 4"));
+    /* A version 4 frame whose HELLO says another version. */
     m = hello_msg(cn);
-    m.u.hello.proto_version = 4;
+    m.u.hello.proto_version = 5;
     fd = connect_raw();
     send_frame(fd, &m);
     ck_assert_int_eq(recv_frame(fd, &reply), 0);
     ck_assert_int_eq(reply.type, SECSOCK_MSG_ERROR);
     close(fd);
-    ck_assert(log_has("speaks control protocol version 4, this service 3"));
-    /* A service of version 4: the client names both versions and stops. */
+    ck_assert(log_has("speaks control protocol version 5, this service 4"));
+    /* A service of version 5: the client names both versions and stops. */
     read_secret(secret);
     ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
     pid = fork();
@@ -615,7 +619,7 @@ START_TEST(handshake_version_mismatch)
         memset(&challenge, 0, sizeof(challenge));
         challenge.type = SECSOCK_MSG_CHALLENGE;
         n = secsock_msg_encode(&challenge, buf, sizeof(buf));
-        buf[4] = 4;
+        buf[4] = 5;
         if (send(sv[1], buf, (size_t)n, 0) != n) _exit(1);
         /* Anything after that would be the client misparsing (a reset
          * is fine: the client closes with our payload unread). */
@@ -623,7 +627,7 @@ START_TEST(handshake_version_mismatch)
     }
     close(sv[1]);
     ck_assert_int_eq(secsock_client_handshake(sv[0], secret, &reply, why, sizeof(why)), -1);
-    ck_assert_str_eq(why, "the service speaks control protocol version 4; this client speaks 3");
+    ck_assert_str_eq(why, "the service speaks control protocol version 5; this client speaks 4");
     close(sv[0]);
     ck_assert_int_eq(waitpid(pid, &n, 0), pid);
     ck_assert_msg(WIFEXITED(n) && WEXITSTATUS(n) == 0, "the fake service saw more (status %#x)", n);

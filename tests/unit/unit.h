@@ -15,4 +15,10 @@ Suite *vici_suite(void);
 Suite *vici_client_suite(void);
 Suite *xfrm_suite(void);
 Suite *sha256_suite(void);
+Suite *peer_name_suite(void);
+Suite *identity_suite(void);
+Suite *trust_anchors_suite(void);
+Suite *tls_trust_suite(void);
+Suite *discovery_suite(void);
+Suite *secsockctl_pki_suite(void);
 #endif
