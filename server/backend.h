@@ -91,6 +91,8 @@ uint32_t lease_backlog(const struct lease *lease);
 const struct secsock_addr *lease_hidden(const struct lease *lease);
 struct hidden_guard *lease_guard(struct lease *lease);
 struct reply_to lease_owner(const struct lease *lease);
+/* The name the program's listening socket requires of clients ("": any). */
+const char *lease_target_name(const struct lease *lease);
 const char *lease_who(const struct lease *lease);
 
 #endif

@@ -25,6 +25,7 @@ struct lease {
     struct secsock_addr hidden;       /* the program's own listener */
     struct hidden_guard guard;        /* makes the kernel refuse what we do not deliver to hidden */
     struct reply_to owner;            /* its session: announcements go there */
+    char target_name[SECSOCK_MAX_STR + 1];   /* the name clients must prove; "" for any */
     char who[64];                     /* the session, for the log */
     struct lease *next;
 };
@@ -150,6 +151,7 @@ static void none_listen(void *state, const struct secsock_msg_listen *req, struc
     lease->listening = 1;
     lease->backlog = req->backlog;
     lease->hidden = req->listen_addr;
+    memcpy(lease->target_name, req->target_name, sizeof(lease->target_name));
     for (unsigned int i = 0; i < backend_count; i++)
         if (backend_table[i]->lease_listening) backend_table[i]->lease_listening(lease, config);
 }
@@ -180,6 +182,11 @@ uint8_t lease_socktype(const struct lease *lease) { return lease->socktype; }
 uint32_t lease_backlog(const struct lease *lease) { return lease->backlog; }
 const struct secsock_addr *lease_hidden(const struct lease *lease) { return &lease->hidden; }
 struct hidden_guard *lease_guard(struct lease *lease) { return &lease->guard; }
+const char *lease_target_name(const struct lease *lease)
+{
+    return lease->target_name;
+}
+
 struct reply_to lease_owner(const struct lease *lease) { return lease->owner; }
 const char *lease_who(const struct lease *lease) { return lease->who; }
 

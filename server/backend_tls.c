@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "backend.h"
 #include "backend_tls_relay.h"
+#include "tls_trust.h"
 #include "log.h"
 #include "policy.h"
 #include "sockaddr_posix.h"
@@ -29,16 +30,24 @@ struct public_listener {
 
 static struct public_listener *listeners;
 
+/* A pinned peer, whatever the flags ask.  Any other TCP peer when clear
+ * text is not allowed: TLS is attempted, since nothing is sent in clear
+ * either way (a peer that cannot prove a trusted CA's certificate for its
+ * name is refused), unless it is configured for IPsec. */
 static int tls_serves_connect(const struct secsock_msg_connect *req, const struct peer *peer, uint32_t backends,
                               struct policy_decision *d)
 {
-    if (req->protocol != SECSOCK_PROTOCOL_DEFAULT || policy_demands(req) || peer->auth != PEER_AUTH_PINS ||
-        !(backends & SECSOCK_BACKEND_TLS) || req->socktype != SECSOCK_SOCK_STREAM)
+    if (req->protocol != SECSOCK_PROTOCOL_DEFAULT || policy_demands(req) || !(backends & SECSOCK_BACKEND_TLS) ||
+        req->socktype != SECSOCK_SOCK_STREAM)
+        return 0;
+    if (peer->auth != PEER_AUTH_PINS &&
+        (policy_clear_allowed(req->flags) || (peer->psk && (backends & SECSOCK_BACKEND_IPSEC))))
         return 0;
     d->verdict = SECSOCK_VERDICT_RELAY;
     d->wsa_error = 0;
     d->info_flags = SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED;
-    d->reason = "trusted peer: TLS 1.3 with its pinned key";
+    d->reason = peer->auth == PEER_AUTH_PINS ? "pinned peer: TLS 1.3 with its pinned key"
+                                             : "TLS 1.3: the peer must prove a trusted CA's certificate for its name";
     return 1;
 }
 
@@ -53,14 +62,14 @@ static void tls_closed(void *state)
     relay_conn_abandon(state);
 }
 
-/* Listens on the lease's public address when the peers file names a peer;
- * otherwise it stays closed (the sweep tries again when the file changes). */
+/* Listens on the lease's public address: only clients that prove a
+ * trusted CA's certificate (or a pinned key) reach the program. */
 static void open_public(struct public_listener *pl, const struct service_config *config)
 {
     struct lease *lease = pl->lease;
-    char why[300];
 
-    if (pl->open || peers_refresh(config->peers, why, sizeof(why)) || !peers_pinned_count(config->peers)) return;
+    (void)config;
+    if (pl->open) return;
     if (listen(lease_public_fd(lease), lease_backlog(lease) ? (int)lease_backlog(lease) : 16))
     {
         log_warn("%s: the public address cannot listen: %s", lease_who(lease), strerror(errno));
@@ -68,15 +77,15 @@ static void open_public(struct public_listener *pl, const struct service_config 
     }
     if (service_watch_ctl(EPOLL_CTL_ADD, lease_public_fd(lease), EPOLLIN, &pl->watch)) return;
     pl->open = 1;
-    log_info("%s: public address open to TLS clients in the trust list (%zu entries)", lease_who(lease),
-             peers_pinned_count(config->peers));
+    log_info("%s: public address open to TLS clients with a trusted CA's certificate%s%s or a pinned key",
+             lease_who(lease), *lease_target_name(lease) ? " for " : "", lease_target_name(lease));
 }
 
 static void tls_lease_listening(struct lease *lease, const struct service_config *config)
 {
     struct public_listener *pl;
 
-    if (!config->identity || lease_socktype(lease) != SECSOCK_SOCK_STREAM) return;
+    if (!config->tls_ready || lease_socktype(lease) != SECSOCK_SOCK_STREAM) return;
     for (pl = listeners; pl && pl->lease != lease; pl = pl->next) {}
     if (!pl)
     {
@@ -117,15 +126,11 @@ static void accept_public(struct public_listener *pl, const struct service_confi
         if ((fd = accept4(lease_public_fd(pl->lease), (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0)
             return;
         sockaddr_to_wire(&ss, &client);
-        if (peers_refresh(config->peers, why, sizeof(why)) || !peers_lookup_client(config->peers, &client, &peer))
-        {
-            /* Unknown clients cannot be verified: refused before any byte. */
-            static const struct linger reset = { 1, 0 };
-            setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
-            close(fd);
-            log_warn("%s: refused a client not in the trust list (port %u)", lease_who(pl->lease), client.port);
-            continue;
-        }
+        /* A client pinned for its address proves that key; any other a
+         * trusted CA's certificate.  Nothing reaches the program before. */
+        if (peers_refresh(config->peers, why, sizeof(why)))
+            log_warn("%s: the peers file is ignored: %s", lease_who(pl->lease), why);
+        peers_lookup_client(config->peers, &client, &peer);
         relay_conn_inbound(fd, &client, pl->lease, &peer, config);
     }
 }
@@ -137,20 +142,11 @@ static void tls_event(struct watch *watch, uint32_t events, const struct service
     else relay_conn_event((struct relay_conn *)watch);
 }
 
-/* A secured server that listened while the trust list was empty opens
- * its public address once the list names a peer: checked each second,
- * and acted on only when the files were read again. */
+/* Relays past their deadlines; the identity renewed when it is due. */
 static void tls_sweep(time_t now, const struct service_config *config)
 {
-    static uint64_t seen;
-    char why[300];
-
     relay_conn_sweep(now, config->relay_idle_timeout);
-    if (!config->identity) return;
-    peers_refresh(config->peers, why, sizeof(why));
-    if (peers_generation(config->peers) == seen) return;
-    seen = peers_generation(config->peers);
-    for (struct public_listener *pl = listeners; pl; pl = pl->next) open_public(pl, config);
+    if (config->tls_ready) tls_trust_sweep(now);
 }
 
 static void tls_shutdown(void)

@@ -15,7 +15,8 @@
 #include "hidden_guard.h"
 #include "sockaddr_posix.h"
 #include "secsock/settings.h"
-#include "unix/tls_identity.h"
+#include "tls_trust.h"
+#include "unix/peer_name.h"
 #include "unix/tls_relay.h"
 #include "secsock/wsaerr.h"
 
@@ -37,7 +38,6 @@ struct relay_conn {
     time_t last_active;             /* relaying: when bytes last moved */
     uint64_t seen_bytes;            /* both ways, at last_active */
     uint8_t family;                 /* outbound: the peer's, and so the program socket's */
-    uint8_t pin[TLS_RELAY_PIN_LEN];
     char name[160];                 /* the peer, for the log */
     uint32_t armed[2];              /* epoll events set for the TLS side and the program side */
     int fds_armed[2];
@@ -48,6 +48,10 @@ struct relay_conn {
     struct hidden_guard *guard;     /* inbound: the lease's, which must admit our connection */
     uint16_t admitted_port;         /* inbound: our source port the guard admits, or 0 */
     uint8_t pins[MAX_INBOUND_PINS][TLS_RELAY_PIN_LEN];
+    size_t pin_count;               /* pinned peer: only these keys (no CA) */
+    struct peer_name expect;        /* the name the peer must prove (expect_set) */
+    int expect_set;
+    struct tls_creds *creds;        /* our identity as the handshake began */
     struct relay_conn *next;
 };
 
@@ -94,6 +98,7 @@ static void destroy(struct relay_conn *rc)
         tls_relay_free(rc->relay);
     }
     else if (rc->peer_fd >= 0) close(rc->peer_fd);
+    tls_trust_release(rc->creds);
     if (rc->listen_fd >= 0) close(rc->listen_fd);
     if (rc->app_fd >= 0 && rc->phase != RELAYING) close(rc->app_fd);
     /* Before our socket closes: its port must not admit anyone after it. */
@@ -181,22 +186,90 @@ static void address_text(const struct secsock_addr *a, char *text, size_t size)
     inet_ntop(a->family == SECSOCK_AF_INET6 ? AF_INET6 : AF_INET, a->addr, text, (socklen_t)size);
 }
 
+/* The TLS session over fd: our current identity; a pinned peer by its
+ * keys alone, any other by a chain to a trusted CA that names it (expect,
+ * else for a client the address it reached). */
+static int start_tls(struct relay_conn *rc, int fd, int is_server, char *why, size_t why_len)
+{
+    struct tls_relay_config tls = { is_server, NULL, NULL, 0, NULL };
+    struct tls_relay_trust trust = { NULL, NULL };
+
+    if (!(rc->creds = tls_trust_acquire()))
+    {
+        snprintf(why, why_len, "no TLS identity");
+        return -1;
+    }
+    tls.credentials = tls_creds_get(rc->creds);
+    tls.pins = (const uint8_t (*)[TLS_RELAY_PIN_LEN])rc->pins;
+    tls.pin_count = rc->pin_count;
+    /* Only a host name is sent as SNI, never an address or a whole SPN. */
+    if (!is_server && rc->expect_set && rc->expect.sni[0]) tls.server_name = rc->expect.sni;
+    if (!rc->pin_count)
+    {
+        trust.anchors = tls_trust_anchors();
+        trust.peer_name = rc->expect_set ? &rc->expect : NULL;
+    }
+    rc->relay = tls_relay_new_trusting(-1, fd, &tls, &trust, why, why_len);
+    return rc->relay ? 0 : -1;
+}
+
+/* How the peer proved itself, for the log. */
+static const char *proof_text(const struct relay_conn *rc)
+{
+    return tls_relay_verdict(rc->relay) == TRUST_OK_PIN ? "pinned key" : "certificate of a trusted CA";
+}
+
+/* What a refusal says, and what to run when the peer's CA is not trusted. */
+static const char *refusal_hint(const struct relay_conn *rc)
+{
+    switch (tls_relay_verdict(rc->relay))
+    {
+    case TRUST_UNKNOWN_CA:
+        return " (to trust the peer's CA: secsockctl ca trust CA.crt; its machine prints it with secsockctl ca export)";
+    case TRUST_NAME_MISMATCH:
+        return " (the target name must be in the peer's certificate: secsockctl identity show on the peer)";
+    default:
+        return "";
+    }
+}
+
+/* The name the program asked for (its peer target name, or an SPN), or
+ * none: then the peer must name the address reached. */
+static int expect_target(struct relay_conn *rc, const char *target, char *why, size_t why_len)
+{
+    if (!target[0]) return 0;
+    if (peer_name_parse(target, strlen(target), &rc->expect, why, why_len)) return -1;
+    rc->expect_set = 1;
+    return 0;
+}
+
 struct relay_conn *relay_conn_start(struct reply_to to, const struct secsock_msg_connect *req,
                                     const struct peer *peer, const char *who, const struct service_config *config)
 {
     struct relay_conn *rc = relay_new();
-    struct tls_relay_config tls = { 0, NULL, NULL, 1, NULL };
     struct sockaddr_storage ss;
     socklen_t len = sockaddr_from_wire(&req->peer, &ss);
-    char why[256], addr[64];
+    char why[512], addr[64];
 
+    (void)config;
     if (!rc) return NULL;
     rc->to = to;
     rc->answering = 1;
     rc->family = (uint8_t)req->peer.family;
-    memcpy(rc->pin, peer->pins[0], sizeof(rc->pin));
+    rc->pin_count = peer->auth == PEER_AUTH_PINS ? 1 : 0;
+    memcpy(rc->pins[0], peer->pins[0], sizeof(rc->pins[0]));
     address_text(&req->peer, addr, sizeof(addr));
     snprintf(rc->name, sizeof(rc->name), "%s: tls %s port %u", who, addr, req->peer.port);
+    if (expect_target(rc, req->target_name, why, sizeof(why)))
+    {
+        /* A name no certificate can carry: fail closed before reaching out. */
+        if (!rc->pin_count)
+        {
+            refuse(rc, SECSOCK_WSAECONNREFUSED, why);
+            return NULL;
+        }
+        rc->expect_set = 0;   /* a pinned peer is its key: the name only made the SNI */
+    }
 
     rc->peer_fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (rc->peer_fd < 0 || (connect(rc->peer_fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS))
@@ -205,16 +278,13 @@ struct relay_conn *relay_conn_start(struct reply_to to, const struct secsock_msg
         return NULL;
     }
     tune_peer_socket(rc->peer_fd);
-    tls.credentials = ((const struct tls_identity *)config->identity)->credentials;
-    tls.pins = (const uint8_t (*)[TLS_RELAY_PIN_LEN])rc->pin;
-    tls.server_name = req->target_name[0] ? req->target_name : NULL;
-    if (!(rc->relay = tls_relay_new(-1, rc->peer_fd, &tls, why, sizeof(why))))
+    if (start_tls(rc, rc->peer_fd, 0, why, sizeof(why)))
     {
         refuse(rc, SECSOCK_WSAENOBUFS, why);
         return NULL;
     }
     rc->phase = CONNECTING;
-    log_info("%s: connecting", rc->name);
+    log_info("%s: connecting (%s)", rc->name, rc->pin_count ? "pinned key" : "a trusted CA's certificate");
     arm(rc, 0, rc->peer_fd, EPOLLOUT);
     return rc;
 }
@@ -223,10 +293,9 @@ struct relay_conn *relay_conn_inbound(int client_fd, const struct secsock_addr *
                                       const struct peer *peer, const struct service_config *config)
 {
     struct relay_conn *rc = relay_new();
-    struct tls_relay_config tls = { 1, NULL, NULL, 0, NULL };
-    size_t pin_count = peer->pin_count;
-    char why[256], addr[64];
+    char why[512], addr[64];
 
+    (void)config;
     if (!rc)
     {
         close(client_fd);
@@ -239,14 +308,12 @@ struct relay_conn *relay_conn_inbound(int client_fd, const struct secsock_addr *
     rc->hidden = *lease_hidden(lease);
     rc->guard = lease_guard(lease);
     rc->client = *client;
-    if (pin_count > MAX_INBOUND_PINS) pin_count = MAX_INBOUND_PINS;
-    memcpy(rc->pins, peer->pins, pin_count * TLS_RELAY_PIN_LEN);
+    rc->pin_count = peer->auth == PEER_AUTH_PINS ? peer->pin_count : 0;
+    if (rc->pin_count > MAX_INBOUND_PINS) rc->pin_count = MAX_INBOUND_PINS;
+    memcpy(rc->pins, peer->pins, rc->pin_count * TLS_RELAY_PIN_LEN);
     address_text(client, addr, sizeof(addr));
     snprintf(rc->name, sizeof(rc->name), "inbound tls from %s port %u", addr, client->port);
-    tls.credentials = ((const struct tls_identity *)config->identity)->credentials;
-    tls.pins = (const uint8_t (*)[TLS_RELAY_PIN_LEN])rc->pins;
-    tls.pin_count = pin_count;
-    if (!(rc->relay = tls_relay_new(-1, client_fd, &tls, why, sizeof(why))))
+    if (expect_target(rc, lease_target_name(lease), why, sizeof(why)) || start_tls(rc, client_fd, 1, why, sizeof(why)))
     {
         log_warn("%s: %s", rc->name, why);
         destroy(rc);
@@ -303,7 +370,7 @@ static int connect_app(struct relay_conn *rc)
     if (connect(rc->app_fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS) return -1;
     rc->phase = CONNECT_APP;
     rc->deadline = time(NULL) + RELAY_SETUP_TIMEOUT;
-    log_info("%s: client verified (TLS 1.3, pinned key); to the program from port %u", rc->name, bound.port);
+    log_info("%s: client verified (TLS 1.3, %s); to the program from port %u", rc->name, proof_text(rc), bound.port);
     return 0;
 }
 
@@ -429,7 +496,7 @@ static int handshake_done(struct relay_conn *rc)
     }
     rc->phase = AWAIT_APP;
     rc->deadline = time(NULL) + RELAY_SETUP_TIMEOUT;
-    log_info("%s: peer verified (TLS 1.3, pinned key%s); relay on loopback port %u", rc->name,
+    log_info("%s: peer verified (TLS 1.3, %s%s); relay on loopback port %u", rc->name, proof_text(rc),
              tls_relay_kernel_tls(rc->relay) ? ", kernel TLS" : "", relay_addr.port);
     answer(rc, SECSOCK_VERDICT_RELAY, 0, &relay_addr);
     return 0;
@@ -439,12 +506,16 @@ static int handshake_done(struct relay_conn *rc)
  * refused, never a reason to go on in clear text. */
 static void ended(struct relay_conn *rc, enum tls_relay_state st)
 {
+    char why[600];
+
     if (st == TLS_RELAY_FAILED && rc->phase == HANDSHAKE && rc->inbound)
-        log_warn("%s: rejected: %s", rc->name, tls_relay_error(rc->relay));
+        log_warn("%s: rejected: %s%s", rc->name, tls_relay_error(rc->relay), refusal_hint(rc));
     else if (st == TLS_RELAY_FAILED && rc->phase == HANDSHAKE)
     {
-        /* Untrusted, not TLS, or stripped: never fall back to clear text. */
-        refuse(rc, SECSOCK_WSAECONNREFUSED, tls_relay_error(rc->relay));
+        /* Untrusted, misnamed, not TLS, or stripped: never fall back to
+         * clear text. */
+        snprintf(why, sizeof(why), "%s%s", tls_relay_error(rc->relay), refusal_hint(rc));
+        refuse(rc, SECSOCK_WSAECONNREFUSED, why);
         return;
     }
     destroy(rc);

@@ -22,7 +22,7 @@
 #include "ktls.h"
 #include "service.h"
 #include "unix/peers.h"
-#include "unix/tls_identity.h"
+#include "tls_trust.h"
 
 static volatile int stop_requested;
 
@@ -85,23 +85,25 @@ static int setup_config_dir(struct service_config *config, char *why, size_t why
     return 0;
 }
 
-/* The TLS backend needs our identity in the config directory; without it
- * it is unavailable, and STATUS says why. */
-static void setup_tls(struct service_config *config, struct tls_identity *identity)
+/* The TLS backend needs our identity in the config directory (made on
+ * first start, issued by the local CA); without it it is unavailable, and
+ * STATUS says why. */
+static void setup_tls(struct service_config *config)
 {
-    char why[4400], host[256] = "secsock";
+    const struct tls_identity *identity;
+    char why[4400];
     int n;
 
-    gethostname(host, sizeof(host) - 1);
-    if (tls_identity_load_or_create(config->config_dir, host, identity, why, sizeof(why)))
+    if (!(identity = tls_trust_init(config->config_dir, why, sizeof(why))))
     {
         snprintf(config->tls_status, sizeof(config->tls_status), "not available: %.200s", why);
         log_warn("TLS backend not available: %s", why);
         return;
     }
-    config->identity = identity;
+    config->tls_ready = 1;
     config->backends |= SECSOCK_BACKEND_TLS;
-    n = snprintf(config->tls_status, sizeof(config->tls_status), "available for the peers in %s/" PEERS_FILE
+    n = snprintf(config->tls_status, sizeof(config->tls_status), "available: peers whose certificate chains to a "
+                 "trusted CA (secsockctl ca list) or whose key is pinned in %s/" PEERS_FILE
                  "; this identity's pin: ", config->config_dir);
     for (int i = 0; i < TLS_RELAY_PIN_LEN && n > 0 && (size_t)n + 3 < sizeof(config->tls_status); i++)
         n += snprintf(config->tls_status + n, sizeof(config->tls_status) - (size_t)n, "%02x", identity->pin[i]);
@@ -138,7 +140,7 @@ static void raise_descriptor_limit(void)
 
 /* The peer model, the backends, the control listener and its control
  * file: the listening fd, or -1 (logged). */
-static int start_service(struct service_config *config, struct tls_identity *identity, const char *dir,
+static int start_service(struct service_config *config, const char *dir,
                          uint16_t *port)
 {
     struct secsock_control_info info;
@@ -151,7 +153,7 @@ static int start_service(struct service_config *config, struct tls_identity *ide
     }
     config->backends = SECSOCK_BACKEND_NONE;
     config->check_peer_uid = 1;
-    setup_tls(config, identity);
+    setup_tls(config);
     ipsec_backend_init(config, dir);
     if ((listen_fd = service_listen(port)) < 0)
     {
@@ -249,7 +251,6 @@ int main(int argc, char **argv)
 {
     static struct service_config config;
     struct options o;
-    struct tls_identity identity;
     char why[4400], path[4200];
     int lock_fd, listen_fd, running, ready[2] = { -1, -1 }, ret;
     uint16_t port;
@@ -313,7 +314,7 @@ int main(int argc, char **argv)
 
     config.relay_idle_timeout = idle_timeout;
     memcpy(config.ktls_status, ktls_status, sizeof(config.ktls_status));
-    if ((listen_fd = start_service(&config, &identity, dir, &port)) < 0) return 1;
+    if ((listen_fd = start_service(&config, dir, &port)) < 0) return 1;
     signal(SIGPIPE, SIG_IGN);
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
@@ -326,7 +327,7 @@ int main(int argc, char **argv)
     log_info("stopped");
     close(listen_fd);
     close(lock_fd);
-    if (config.identity) tls_identity_free(&identity);
+    if (config.tls_ready) tls_trust_shutdown();
     peers_free(config.peers);
     if (log_file) fclose(log_file);
     return 0;

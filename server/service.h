@@ -9,7 +9,6 @@
 #define SERVICE_HELLO_TIMEOUT 5    /* seconds to authenticate */
 #define SERVICE_IDLE_TIMEOUT  30   /* seconds for the request after HELLO */
 
-struct tls_identity;
 struct peers;
 struct backend_ops;
 
@@ -33,7 +32,7 @@ struct service_config {
     uint8_t secret[SECSOCK_SECRET_LEN];
     uint32_t backends;              /* SECSOCK_BACKEND_* available */
     int check_peer_uid;             /* admit only our own uid (/proc/net/tcp) */
-    const struct tls_identity *identity;   /* the TLS backend's; NULL without it */
+    int tls_ready;                  /* the TLS backend has an identity (tls_trust.h) */
     char config_dir[4096];          /* holds the peers' files and the identity */
     struct peers *peers;            /* the peer model of config_dir (unix/peers.h) */
     unsigned int relay_idle_timeout;   /* seconds without traffic before a relay ends; 0: never */

@@ -136,7 +136,7 @@ static int handle_connect(struct session *s, const struct secsock_msg_connect *r
 
     /* Looked at on every request (read again when changed), so that
      * `secsockctl trust` needs no restart. */
-    if (peers_refresh(config->peers, why, sizeof(why)) && config->identity)
+    if (peers_refresh(config->peers, why, sizeof(why)) && config->tls_ready)
         log_warn("%s: the trust list is ignored: %s", s->peer, why);
     peers_lookup(config->peers, &req->peer, &peer);
     d = policy_connect(req, config->backends, &peer);

@@ -103,6 +103,7 @@ int WINAPI secsock_listen(SOCKET s, int backlog)
     memset(&req, 0, sizeof(req));
     req.type = SECSOCK_MSG_LISTEN;
     req.u.listen.backlog = backlog > 0 ? (uint32_t)backlog : 0;
+    strcpy(req.u.listen.target_name, snap.target);
     if ((err = addr_from_sockaddr((struct sockaddr *)&hidden, len, &req.u.listen.listen_addr)) ||
         (err = socket_identity(s, &req.u.listen.socket_inode)))
         return secsock_fail(err), SOCKET_ERROR;

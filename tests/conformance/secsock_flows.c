@@ -1,7 +1,9 @@
 /* Connections of secured sockets, after the Microsoft samples
- * (SecureTcpConnect, SecureTcpAcceptConnection): with no backend here that
- * can secure a peer, GUARANTEE_ENCRYPTION and "no flag" fail closed and
- * ALLOW_INSECURE goes on in clear text, byte for byte. */
+ * (SecureTcpConnect, SecureTcpAcceptConnection), with a peer that cannot
+ * be secured (a plain program): GUARANTEE_ENCRYPTION and "no flag" fail
+ * closed (secsock tries TLS, the peer cannot answer it, not one application
+ * byte reaches it) and ALLOW_INSECURE goes on in clear text, byte for
+ * byte. */
 #include "secsock_test.h"
 
 static const char sample_request[] = "12345678", sample_reply[] = "91011121314";
@@ -25,6 +27,7 @@ static void test_client_refused(int family, ULONG flags)
     static const WCHAR spn[] = L"host/localhost";
     SOCKADDR_STORAGE addr;
     SOCKET_PEER_TARGET_NAME *t;
+    struct plain_peer peer;
     LPFN_CONNECTEX connectex = NULL;
     GUID connectex_guid = WSAID_CONNECTEX;
     OVERLAPPED ovl;
@@ -36,6 +39,7 @@ static void test_client_refused(int family, ULONG flags)
 
     winetest_push_context("af %d flags %#lx", family, flags);
     l = listener(family, &addr, &len);
+    plain_peer_start(&peer, l, "secret");
 
     /* SecureTcpConnect */
     s = WSASocketW(family, SOCK_STREAM, IPPROTO_TCP, NULL, 0, 0);
@@ -49,10 +53,11 @@ static void test_client_refused(int family, ULONG flags)
     check_error(WSAConnect(s, (struct sockaddr *)&addr, len, NULL, NULL, NULL, NULL), WSAECONNREFUSED);
     closesocket(s);
 
-    /* connect, non-blocking: refused at once, not WSAEWOULDBLOCK. */
+    /* connect, non-blocking: WSAEWOULDBLOCK while TLS is tried, then
+     * refused through select. */
     s = secured_socket(family, SOCK_STREAM, flags);
     set_blocking(s, 0);
-    check_error(connect(s, (struct sockaddr *)&addr, len), WSAECONNREFUSED);
+    check_refused_async(s, (struct sockaddr *)&addr, len, WSAECONNREFUSED);
     closesocket(s);
 
     /* ConnectEx with a send buffer: nothing of it is sent. */
@@ -69,7 +74,14 @@ static void test_client_refused(int family, ULONG flags)
     ovl.hEvent = CreateEventW(NULL, TRUE, FALSE, NULL);
     if (connectex)
     {
+        DWORD flags_out = 0;
         BOOL done = connectex(s, (struct sockaddr *)&addr, len, (void *)"secret", 6, &bytes, &ovl);
+        /* Refused at once, or once TLS was tried: either way it fails. */
+        if (!done && WSAGetLastError() == ERROR_IO_PENDING)
+        {
+            ok(WaitForSingleObject(ovl.hEvent, 20000) == WAIT_OBJECT_0, "ConnectEx did not complete\n");
+            done = WSAGetOverlappedResult(s, &ovl, &bytes, FALSE, &flags_out);
+        }
         ok(!done && WSAGetLastError() == WSAECONNREFUSED, "ConnectEx: %d, error %d\n", done, WSAGetLastError());
     }
     CloseHandle(ovl.hEvent);
@@ -82,8 +94,7 @@ static void test_client_refused(int family, ULONG flags)
     ok(!ret && WSAGetLastError() == WSAECONNREFUSED, "WSAConnectByName: %d, error %d\n", ret, WSAGetLastError());
     closesocket(s);
 
-    Sleep(200);
-    check_no_connection(l);
+    plain_peer_stop(&peer);
     closesocket(l);
     winetest_pop_context();
 }
@@ -197,9 +208,20 @@ static void test_server_secured(int family, ULONG flags)
     if (family == AF_INET)
         ok(((struct sockaddr_in *)&bound)->sin_addr.s_addr == htonl(INADDR_LOOPBACK), "not the requested address\n");
 
-    /* A clear client cannot connect, and nothing reaches the program. */
+    /* A clear client: only a TLS client that proves a trusted CA's
+     * certificate gets through, so its connection is ended (it may reach
+     * the service's TLS listener) and nothing reaches the program. */
     c = socket(family, SOCK_STREAM, 0);
-    check_error(connect(c, (struct sockaddr *)&bound, blen), WSAECONNREFUSED);
+    if (!connect(c, (struct sockaddr *)&bound, blen))
+    {
+        char buf[16];
+        ok(send(c, "inject", 6, 0) == 6 || WSAGetLastError() == WSAECONNRESET, "send: %d\n", WSAGetLastError());
+        ok(readable(c, 12000), "the clear client's connection was not ended\n");
+        ret = recv(c, buf, sizeof(buf), 0);
+        ok(ret == 0 || (ret == SOCKET_ERROR && WSAGetLastError() == WSAECONNRESET), "recv: %d, error %d\n", ret,
+           WSAGetLastError());
+    }
+    else ok(WSAGetLastError() == WSAECONNREFUSED, "clear connect: error %d\n", WSAGetLastError());
     closesocket(c);
     FD_ZERO(&set);
     FD_SET(l, &set);

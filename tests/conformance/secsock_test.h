@@ -80,6 +80,91 @@ static int readable(SOCKET s, int ms)
     return select(0, &set, NULL, NULL, &tv) == 1;
 }
 
+/* A plain (not secsock) server that a secured client may reach: secsock
+ * tries TLS with any peer when clear text is not allowed, so the peer sees
+ * a connection and a TLS ClientHello; it must never see an application
+ * byte.  The thread takes each connection, reads what arrives first, and
+ * closes it as a plain server does with bytes it cannot parse. */
+struct plain_peer {
+    SOCKET listener;
+    HANDLE thread;
+    volatile LONG stop;
+    volatile LONG connections;   /* taken */
+    volatile LONG not_tls;       /* whose first byte was not a TLS handshake record (22) */
+    volatile LONG marker_seen;   /* in which the marker arrived */
+    char marker[32];
+};
+
+static DWORD WINAPI plain_peer_thread(void *arg)
+{
+    struct plain_peer *p = arg;
+    char buf[8192];
+
+    while (!p->stop)
+    {
+        SOCKET a;
+        int n;
+        if (!readable(p->listener, 100)) continue;
+        if ((a = accept(p->listener, NULL, NULL)) == INVALID_SOCKET) continue;
+        InterlockedIncrement(&p->connections);
+        n = readable(a, 3000) ? recv(a, buf, sizeof(buf) - 1, 0) : 0;
+        if (n > 0)
+        {
+            buf[n] = 0;
+            if ((unsigned char)buf[0] != 22) InterlockedIncrement(&p->not_tls);
+            for (int i = 0; i + (int)strlen(p->marker) <= n; i++)
+                if (!memcmp(buf + i, p->marker, strlen(p->marker))) { InterlockedIncrement(&p->marker_seen); break; }
+        }
+        closesocket(a);
+    }
+    return 0;
+}
+
+static void plain_peer_start(struct plain_peer *p, SOCKET l, const char *marker)
+{
+    memset(p, 0, sizeof(*p));
+    p->listener = l;
+    strncpy(p->marker, marker, sizeof(p->marker) - 1);
+    set_blocking(l, 0);
+    p->thread = CreateThread(NULL, 0, plain_peer_thread, p, 0, NULL);
+}
+
+/* Stops the thread; checks that the peer got no application byte. */
+static void plain_peer_stop(struct plain_peer *p, int line)
+{
+    p->stop = 1;
+    WaitForSingleObject(p->thread, 5000);
+    CloseHandle(p->thread);
+    set_blocking(p->listener, 1);
+    ok_(__FILE__, line)(!p->marker_seen, "the plain peer received the application's bytes (%ld of %ld connections)\n",
+                        p->marker_seen, p->connections);
+    ok_(__FILE__, line)(!p->not_tls, "the plain peer received something other than a TLS handshake (%ld of %ld)\n",
+                        p->not_tls, p->connections);
+}
+#define plain_peer_stop(p) plain_peer_stop(p, __LINE__)
+
+/* A non-blocking connect that was refused: WSAEWOULDBLOCK, then the
+ * failure through select's except set, with SO_ERROR err. */
+static void check_refused_async(SOCKET s, const struct sockaddr *addr, int len, int err, int line)
+{
+    fd_set wset, eset;
+    struct timeval tv = { 20, 0 };
+    int ret = connect(s, addr, len), so_error = 0, so_len = sizeof(so_error);
+
+    ok_(__FILE__, line)(ret == SOCKET_ERROR && WSAGetLastError() == WSAEWOULDBLOCK,
+                        "non-blocking connect: %d, error %d\n", ret, WSAGetLastError());
+    FD_ZERO(&wset);
+    FD_ZERO(&eset);
+    FD_SET(s, &wset);
+    FD_SET(s, &eset);
+    ret = select(0, NULL, &wset, &eset, &tv);
+    ok_(__FILE__, line)(ret == 1 && FD_ISSET(s, &eset) && !FD_ISSET(s, &wset), "select: %d, except %d, write %d\n",
+                        ret, FD_ISSET(s, &eset), FD_ISSET(s, &wset));
+    getsockopt(s, SOL_SOCKET, SO_ERROR, (char *)&so_error, &so_len);
+    ok_(__FILE__, line)(so_error == err, "SO_ERROR %d, expected %d\n", so_error, err);
+}
+#define check_refused_async(s, a, l, e) check_refused_async(s, a, l, e, __LINE__)
+
 static SOCKET secured_socket(int family, int type, ULONG flags)
 {
     SOCKET_SECURITY_SETTINGS settings = { SOCKET_SECURITY_PROTOCOL_DEFAULT, flags };

@@ -183,7 +183,20 @@ START_TEST(policy_none)
     ck_assert_int_eq(d.verdict, SECSOCK_VERDICT_RELAY);
     ck_assert_int_eq(d.info_flags, SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED);
     ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE, peer_with(1)).verdict, SECSOCK_VERDICT_REFUSE);
-    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS, peer_with(0)).verdict, SECSOCK_VERDICT_REFUSE);
+    /* Any other peer: TLS is attempted (a trusted CA's certificate for its
+     * name, or refused); with ALLOW_INSECURE it goes on in clear. */
+    d = policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS, peer_with(0));
+    ck_assert_int_eq(d.verdict, SECSOCK_VERDICT_RELAY);
+    ck_assert_str_eq(d.label, "tls");
+    c.flags = SECSOCK_FLAG_ALLOW_INSECURE;
+    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS, peer_with(0)).verdict,
+                     SECSOCK_VERDICT_DIRECT);
+    c.flags = 0;
+    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS, peer_with(0)).verdict,
+                     SECSOCK_VERDICT_RELAY);
+    /* Without the TLS backend, nothing can secure it: refused. */
+    ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE, peer_with(0)).verdict, SECSOCK_VERDICT_REFUSE);
+    c.flags = SECSOCK_FLAG_GUARANTEE_ENCRYPTION;
     c.socktype = SECSOCK_SOCK_DGRAM;  /* no DTLS yet */
     ck_assert_int_eq(policy_connect(&c, SECSOCK_BACKEND_NONE | SECSOCK_BACKEND_TLS, peer_with(1)).verdict, SECSOCK_VERDICT_REFUSE);
     c.flags = SECSOCK_FLAG_ALLOW_INSECURE;

@@ -146,8 +146,12 @@ START_TEST(wrong_secret_and_garbage)
 }
 END_TEST
 
+static int recv_frame(int fd, struct secsock_msg *msg);
+
 START_TEST(connect_verdicts)
 {
+    char why[512];
+    int fd;
     struct secsock_msg req, reply;
 
     memset(&req, 0, sizeof(req));
@@ -156,10 +160,16 @@ START_TEST(connect_verdicts)
     req.u.connect.peer.family = SECSOCK_AF_INET;
     req.u.connect.peer.port = 80;
     req.u.connect.flags = SECSOCK_FLAG_GUARANTEE_ENCRYPTION;
-    ck_assert_int_eq(call(&req, &reply), 0);
+    /* No peer listens there: TLS is attempted (PENDING, nothing sent in
+     * clear), and the connect is refused. */
+    ck_assert_int_eq(secsock_client_connect(dir, &fd, why, sizeof(why)), 0);
+    ck_assert_int_eq(secsock_client_call(fd, &req, &reply, why, sizeof(why)), 0);
     ck_assert_int_eq(reply.type, SECSOCK_MSG_CONNECT_VERDICT);
+    ck_assert_int_eq(reply.u.connect_verdict.verdict, SECSOCK_VERDICT_PENDING);
+    ck_assert_int_eq(recv_frame(fd, &reply), 0);
     ck_assert_int_eq(reply.u.connect_verdict.verdict, SECSOCK_VERDICT_REFUSE);
     ck_assert_int_eq(reply.u.connect_verdict.wsa_error, SECSOCK_WSAECONNREFUSED);
+    close(fd);
     req.u.connect.flags = SECSOCK_FLAG_ALLOW_INSECURE;
     ck_assert_int_eq(call(&req, &reply), 0);
     ck_assert_int_eq(reply.u.connect_verdict.verdict, SECSOCK_VERDICT_DIRECT);
