@@ -1,9 +1,12 @@
 /*
- * The tls backend: TLS 1.3 with the peer's pinned key, through a relay in
- * this service (backend_tls_relay.c).  Clients: a peer with a pin in the
- * peers file.  Servers: once a lease of the none backend listens and the
- * peers file names at least one peer, the public address listens here and
- * only verified clients reach the program.
+ * The tls backend: TLS 1.3 through a relay in this service
+ * (backend_tls_relay.c); the peer proves a pinned key or a trusted CA's
+ * certificate for its name (tls_trust.c).  Clients: a pinned peer; any
+ * other TCP peer when clear text is not allowed; with ALLOW_INSECURE a
+ * peer whose host says (discovery_service.c) that it speaks secsock TLS.
+ * Servers: a lease of the none backend that listens has its public
+ * address served here; an ALLOW_INSECURE server gets a TLS side port
+ * (backend_tls_side.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,6 +16,8 @@
 #include <unistd.h>
 #include "backend.h"
 #include "backend_tls_relay.h"
+#include "backend_tls_side.h"
+#include "discovery_service.h"
 #include "tls_trust.h"
 #include "log.h"
 #include "policy.h"
@@ -40,14 +45,15 @@ static int tls_serves_connect(const struct secsock_msg_connect *req, const struc
     if (req->protocol != SECSOCK_PROTOCOL_DEFAULT || policy_demands(req) || !(backends & SECSOCK_BACKEND_TLS) ||
         req->socktype != SECSOCK_SOCK_STREAM)
         return 0;
-    if (peer->auth != PEER_AUTH_PINS &&
-        (policy_clear_allowed(req->flags) || (peer->psk && (backends & SECSOCK_BACKEND_IPSEC))))
-        return 0;
+    if (peer->auth != PEER_AUTH_PINS && peer->psk && (backends & SECSOCK_BACKEND_IPSEC)) return 0;
+    /* ALLOW_INSECURE: only when the peer's host can be asked. */
+    if (peer->auth != PEER_AUTH_PINS && policy_clear_allowed(req->flags) && !discovery_service_port()) return 0;
     d->verdict = SECSOCK_VERDICT_RELAY;
     d->wsa_error = 0;
     d->info_flags = SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED;
     d->reason = peer->auth == PEER_AUTH_PINS ? "pinned peer: TLS 1.3 with its pinned key"
-                                             : "TLS 1.3: the peer must prove a trusted CA's certificate for its name";
+                : policy_clear_allowed(req->flags) ? "ALLOW_INSECURE: TLS 1.3 if the peer's host speaks secsock TLS, else clear"
+                : "TLS 1.3: the peer must prove a trusted CA's certificate for its name";
     return 1;
 }
 
@@ -57,9 +63,19 @@ static void *tls_connect(struct reply_to to, const struct secsock_msg_connect *r
     return relay_conn_start(to, req, peer, who, config);
 }
 
+/* A session's state here is a relay (a client) or a side listener (an
+ * ALLOW_INSECURE server); both begin with their watch. */
 static void tls_closed(void *state)
 {
-    relay_conn_abandon(state);
+    if (((struct watch *)state)->kind == TLS_WATCH_SIDE) tls_side_closed(state);
+    else relay_conn_abandon(state);
+}
+
+static void tls_listen(void *state, const struct secsock_msg_listen *req, struct secsock_msg_listen_verdict *verdict,
+                       const char *who, const struct service_config *config)
+{
+    (void)config;
+    tls_side_listen(state, req, verdict, who);
 }
 
 /* Listens on the lease's public address: only clients that prove a
@@ -109,17 +125,23 @@ static void tls_lease_closed(struct lease *lease)
         service_free_later(&pl->watch);
         break;
     }
-    relay_conn_forget_lease(lease);
+    relay_conn_forget_owner(lease);
 }
 
 static void accept_public(struct public_listener *pl, const struct service_config *config)
 {
+    struct inbound_target target;
     struct sockaddr_storage ss;
     struct secsock_addr client;
     struct peer peer;
     char why[300];
     int fd;
 
+    target.owner = pl->lease;
+    target.announce_to = lease_owner(pl->lease);
+    target.deliver_to = *lease_hidden(pl->lease);
+    target.guard = lease_guard(pl->lease);
+    target.target_name = lease_target_name(pl->lease);
     for (;;)
     {
         socklen_t len = sizeof(ss);
@@ -131,15 +153,40 @@ static void accept_public(struct public_listener *pl, const struct service_confi
         if (peers_refresh(config->peers, why, sizeof(why)))
             log_warn("%s: the peers file is ignored: %s", lease_who(pl->lease), why);
         peers_lookup_client(config->peers, &client, &peer);
-        relay_conn_inbound(fd, &client, pl->lease, &peer, config);
+        relay_conn_inbound(fd, &client, &target, &peer);
     }
 }
 
 static void tls_event(struct watch *watch, uint32_t events, const struct service_config *config)
 {
     (void)events;
-    if (watch->kind == TLS_WATCH_PUBLIC) accept_public((struct public_listener *)watch, config);
-    else relay_conn_event((struct relay_conn *)watch);
+    switch (watch->kind)
+    {
+    case TLS_WATCH_PUBLIC: accept_public((struct public_listener *)watch, config); break;
+    case TLS_WATCH_SIDE: tls_side_accept((struct side_listener *)watch, config); break;
+    case TLS_WATCH_RELAY: relay_conn_event((struct relay_conn *)watch); break;
+    default: discovery_service_event(watch); break;
+    }
+}
+
+/* For discovery: where secsock TLS for port listens here (0: nowhere). */
+static uint16_t tls_port_for(uint16_t port)
+{
+    for (struct public_listener *pl = listeners; pl; pl = pl->next)
+    {
+        struct sockaddr_storage ss;
+        struct secsock_addr a;
+        socklen_t len = sizeof(ss);
+        if (!pl->open || getsockname(lease_public_fd(pl->lease), (struct sockaddr *)&ss, &len)) continue;
+        sockaddr_to_wire(&ss, &a);
+        if (a.port == port) return port;
+    }
+    return tls_side_port_for(port);
+}
+
+static void tls_open(void)
+{
+    discovery_service_open(tls_port_for);
 }
 
 /* Relays past their deadlines; the identity renewed when it is due. */
@@ -152,13 +199,18 @@ static void tls_sweep(time_t now, const struct service_config *config)
 static void tls_shutdown(void)
 {
     relay_conn_close_all();
+    discovery_service_close();
 }
 
 const struct backend_ops backend_tls = {
     .name = "tls",
     .bit = SECSOCK_BACKEND_TLS,
     .serves_connect = tls_serves_connect,
+    .serves_bind = tls_side_serves_bind,
     .connect = tls_connect,
+    .bind = tls_side_bind,
+    .listen = tls_listen,
+    .open = tls_open,
     .lease_listening = tls_lease_listening,
     .lease_closed = tls_lease_closed,
     .closed = tls_closed,

@@ -15,14 +15,16 @@
 #include "hidden_guard.h"
 #include "sockaddr_posix.h"
 #include "secsock/settings.h"
+#include "discovery_service.h"
+#include "policy.h"
 #include "tls_trust.h"
 #include "unix/peer_name.h"
 #include "unix/tls_relay.h"
 #include "secsock/wsaerr.h"
 
-/* Outbound: CONNECTING -> HANDSHAKE -> AWAIT_APP -> RELAYING.
+/* Outbound: [DISCOVERING ->] CONNECTING -> HANDSHAKE -> AWAIT_APP -> RELAYING.
  * Inbound:  HANDSHAKE -> CONNECT_APP -> RELAYING. */
-enum phase { CONNECTING, HANDSHAKE, AWAIT_APP, CONNECT_APP, RELAYING };
+enum phase { DISCOVERING, CONNECTING, HANDSHAKE, AWAIT_APP, CONNECT_APP, RELAYING };
 
 #define MAX_INBOUND_PINS 16
 
@@ -43,8 +45,11 @@ struct relay_conn {
     int fds_armed[2];
     int inbound;                    /* a client reached a secured server */
     int app_fd;                     /* inbound: our connection to the hidden port */
-    struct lease *lease;            /* inbound: where to announce it; NULL once it has gone */
-    struct secsock_addr hidden, client;
+    const void *owner;              /* inbound: its lease or side listener; NULL once it has gone */
+    struct reply_to announce_to;    /* inbound: the program's lease */
+    struct secsock_addr hidden, client;   /* inbound: where the program listens; the client */
+    struct secsock_addr peer_addr;  /* outbound: where TLS goes (discovery may name another port) */
+    int clear_allowed;              /* outbound: ALLOW_INSECURE, peer not pinned */
     struct hidden_guard *guard;     /* inbound: the lease's, which must admit our connection */
     uint16_t admitted_port;         /* inbound: our source port the guard admits, or 0 */
     uint8_t pins[MAX_INBOUND_PINS][TLS_RELAY_PIN_LEN];
@@ -88,6 +93,7 @@ static void destroy(struct relay_conn *rc)
 
     arm(rc, 0, -1, 0);
     arm(rc, 1, -1, 0);
+    if (rc->phase == DISCOVERING) discovery_service_cancel(rc);
     if (rc->relay)
     {
         uint64_t up, down;
@@ -123,7 +129,8 @@ static void answer(struct relay_conn *rc, uint8_t verdict, uint32_t wsa_error,
         reply.u.connect_verdict.info_flags = SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED;
         reply.u.connect_verdict.relay = *relay_addr;
     }
-    strcpy(reply.u.connect_verdict.backend, "tls");
+    /* DIRECT: the peer's host said nothing of TLS, and clear is allowed. */
+    strcpy(reply.u.connect_verdict.backend, verdict == SECSOCK_VERDICT_DIRECT ? backend_none.name : backend_tls.name);
     rc->answering = 0;
     backend_reply(rc->to, &reply, REPLY_CLOSE);
 }
@@ -243,12 +250,64 @@ static int expect_target(struct relay_conn *rc, const char *target, char *why, s
     return 0;
 }
 
+/* Reaches rc->peer_addr and starts TLS there; 0, or -1 once refused. */
+static int reach_peer(struct relay_conn *rc)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sockaddr_from_wire(&rc->peer_addr, &ss);
+    char why[512];
+
+    rc->peer_fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (rc->peer_fd < 0 || (connect(rc->peer_fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS))
+    {
+        refuse(rc, connect_error(errno), strerror(errno));
+        return -1;
+    }
+    tune_peer_socket(rc->peer_fd);
+    if (start_tls(rc, rc->peer_fd, 0, why, sizeof(why)))
+    {
+        refuse(rc, SECSOCK_WSAENOBUFS, why);
+        return -1;
+    }
+    rc->phase = CONNECTING;
+    log_info("%s: connecting to port %u (%s)", rc->name, rc->peer_addr.port,
+             rc->pin_count ? "pinned key" : "a trusted CA's certificate");
+    arm(rc, 0, rc->peer_fd, EPOLLOUT);
+    return 0;
+}
+
+/* What discovery says of the peer's host: TLS at tls_port, or nothing of
+ * TLS (then a client that allows clear text goes on in clear; any other
+ * tries TLS at the port it asked for, which a plain TLS server may speak).
+ * 0 when the relay goes on, -1 once it has answered. */
+static int take_discovery(struct relay_conn *rc, enum discovery_cache_result result, uint16_t tls_port)
+{
+    if (result == DISCOVERY_CACHE_TLS)
+    {
+        rc->peer_addr.port = tls_port;
+        return reach_peer(rc);
+    }
+    if (!rc->clear_allowed) return reach_peer(rc);
+    log_info("%s: the peer's host speaks no secsock TLS for this port; ALLOW_INSECURE: clear text", rc->name);
+    answer(rc, SECSOCK_VERDICT_DIRECT, 0, NULL);
+    destroy(rc);
+    return -1;
+}
+
+static void discovered(void *ctx, enum discovery_cache_result result, uint16_t tls_port)
+{
+    struct relay_conn *rc = ctx;
+
+    rc->phase = CONNECTING;   /* no longer waiting for discovery: nothing to cancel */
+    take_discovery(rc, result, tls_port);
+}
+
 struct relay_conn *relay_conn_start(struct reply_to to, const struct secsock_msg_connect *req,
                                     const struct peer *peer, const char *who, const struct service_config *config)
 {
     struct relay_conn *rc = relay_new();
-    struct sockaddr_storage ss;
-    socklen_t len = sockaddr_from_wire(&req->peer, &ss);
+    enum discovery_cache_result known;
+    uint16_t tls_port = 0;
     char why[512], addr[64];
 
     (void)config;
@@ -256,46 +315,42 @@ struct relay_conn *relay_conn_start(struct reply_to to, const struct secsock_msg
     rc->to = to;
     rc->answering = 1;
     rc->family = (uint8_t)req->peer.family;
+    rc->peer_addr = req->peer;
     rc->pin_count = peer->auth == PEER_AUTH_PINS ? 1 : 0;
+    rc->clear_allowed = !rc->pin_count && policy_clear_allowed(req->flags);
     memcpy(rc->pins[0], peer->pins[0], sizeof(rc->pins[0]));
     address_text(&req->peer, addr, sizeof(addr));
     snprintf(rc->name, sizeof(rc->name), "%s: tls %s port %u", who, addr, req->peer.port);
     if (expect_target(rc, req->target_name, why, sizeof(why)))
     {
-        /* A name no certificate can carry: fail closed before reaching out. */
+        /* A name no certificate can carry: fail closed before reaching out
+         * (with ALLOW_INSECURE: clear, as for any peer that cannot be secured). */
         if (!rc->pin_count)
         {
+            if (rc->clear_allowed) return take_discovery(rc, DISCOVERY_CACHE_CLEAR, 0) ? NULL : rc;
             refuse(rc, SECSOCK_WSAECONNREFUSED, why);
             return NULL;
         }
         rc->expect_set = 0;   /* a pinned peer is its key: the name only made the SNI */
     }
-
-    rc->peer_fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (rc->peer_fd < 0 || (connect(rc->peer_fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS))
+    /* A pinned peer speaks TLS at its port; any other's host is asked. */
+    known = rc->pin_count ? DISCOVERY_CACHE_CLEAR : discovery_service_ask(&req->peer, &tls_port, discovered, rc);
+    if (known == DISCOVERY_CACHE_MISS)
     {
-        refuse(rc, connect_error(errno), strerror(errno));
-        return NULL;
+        rc->phase = DISCOVERING;
+        log_info("%s: asking the peer's host whether it speaks secsock TLS", rc->name);
+        return rc;
     }
-    tune_peer_socket(rc->peer_fd);
-    if (start_tls(rc, rc->peer_fd, 0, why, sizeof(why)))
-    {
-        refuse(rc, SECSOCK_WSAENOBUFS, why);
-        return NULL;
-    }
-    rc->phase = CONNECTING;
-    log_info("%s: connecting (%s)", rc->name, rc->pin_count ? "pinned key" : "a trusted CA's certificate");
-    arm(rc, 0, rc->peer_fd, EPOLLOUT);
-    return rc;
+    if (rc->pin_count) return reach_peer(rc) ? NULL : rc;
+    return take_discovery(rc, known, tls_port) ? NULL : rc;
 }
 
-struct relay_conn *relay_conn_inbound(int client_fd, const struct secsock_addr *client, struct lease *lease,
-                                      const struct peer *peer, const struct service_config *config)
+struct relay_conn *relay_conn_inbound(int client_fd, const struct secsock_addr *client,
+                                      const struct inbound_target *target, const struct peer *peer)
 {
     struct relay_conn *rc = relay_new();
     char why[512], addr[64];
 
-    (void)config;
     if (!rc)
     {
         close(client_fd);
@@ -304,16 +359,17 @@ struct relay_conn *relay_conn_inbound(int client_fd, const struct secsock_addr *
     rc->peer_fd = client_fd;
     rc->inbound = 1;
     tune_peer_socket(client_fd);
-    rc->lease = lease;
-    rc->hidden = *lease_hidden(lease);
-    rc->guard = lease_guard(lease);
+    rc->owner = target->owner;
+    rc->announce_to = target->announce_to;
+    rc->hidden = target->deliver_to;
+    rc->guard = target->guard;
     rc->client = *client;
     rc->pin_count = peer->auth == PEER_AUTH_PINS ? peer->pin_count : 0;
     if (rc->pin_count > MAX_INBOUND_PINS) rc->pin_count = MAX_INBOUND_PINS;
     memcpy(rc->pins, peer->pins, rc->pin_count * TLS_RELAY_PIN_LEN);
     address_text(client, addr, sizeof(addr));
     snprintf(rc->name, sizeof(rc->name), "inbound tls from %s port %u", addr, client->port);
-    if (expect_target(rc, lease_target_name(lease), why, sizeof(why)) || start_tls(rc, client_fd, 1, why, sizeof(why)))
+    if (expect_target(rc, target->target_name, why, sizeof(why)) || start_tls(rc, client_fd, 1, why, sizeof(why)))
     {
         log_warn("%s: %s", rc->name, why);
         destroy(rc);
@@ -324,13 +380,13 @@ struct relay_conn *relay_conn_inbound(int client_fd, const struct secsock_addr *
     return rc;
 }
 
-void relay_conn_forget_lease(struct lease *lease)
+void relay_conn_forget_owner(const void *owner)
 {
     for (struct relay_conn *rc = relays, *next; rc; rc = next)
     {
         next = rc->next;
-        if (rc->lease != lease) continue;
-        rc->lease = NULL;
+        if (!rc->inbound || rc->owner != owner) continue;
+        rc->owner = NULL;
         rc->guard = NULL;
         /* Not yet announced: the program can no longer take it. */
         if (rc->phase == HANDSHAKE) destroy(rc);
@@ -345,7 +401,7 @@ static int connect_app(struct relay_conn *rc)
     struct secsock_addr bound;
     struct secsock_msg msg;
 
-    if (!rc->lease) return -1;
+    if (!rc->owner) return -1;
     rc->app_fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     /* Bind first, to the hidden address itself (the source the program will
      * see), so that the announcement names the connection's exact end
@@ -356,8 +412,8 @@ static int connect_app(struct relay_conn *rc)
         getsockname(rc->app_fd, (struct sockaddr *)&local, &llen))
         return -1;
     sockaddr_to_wire(&local, &bound);
-    /* The guarded listener drops every SYN it was not told of. */
-    if (!rc->guard || hidden_guard_admit(rc->guard, &bound)) return -1;
+    /* A guarded listener drops every SYN it was not told of. */
+    if (rc->guard && hidden_guard_admit(rc->guard, &bound)) return -1;
     rc->admitted_port = bound.port;
     memset(&msg, 0, sizeof(msg));
     msg.type = SECSOCK_MSG_ANNOUNCE;
@@ -365,7 +421,7 @@ static int connect_app(struct relay_conn *rc)
     msg.u.announce.info_flags = SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED;
     msg.u.announce.peer = rc->client;
     strcpy(msg.u.announce.backend, backend_tls.name);
-    backend_reply(lease_owner(rc->lease), &msg, REPLY_KEEP);
+    backend_reply(rc->announce_to, &msg, REPLY_KEEP);
     setsockopt(rc->app_fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
     if (connect(rc->app_fd, (struct sockaddr *)&ss, len) && errno != EINPROGRESS) return -1;
     rc->phase = CONNECT_APP;

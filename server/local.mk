@@ -10,6 +10,8 @@ server_libsecsockd_a_SOURCES = \
 	server/backend_none.c \
 	server/backend_tls.c server/backend_tls_relay.c server/backend_tls_relay.h \
 	server/tls_trust.c server/tls_trust.h \
+	server/backend_tls_side.c server/backend_tls_side.h \
+	server/discovery_service.c server/discovery_service.h \
 	server/backend_ipsec.c server/backend_ipsec.h server/backend_ipsec_setup.c server/backend_ipsec_leftovers.c \
 	server/lease.c server/lease.h \
 	server/hidden_guard.c server/hidden_guard.h \

@@ -125,6 +125,8 @@ static struct session *session_of(struct reply_to to)
 
 /* A backend's message to its session: queued here, written by the
  * session's own EPOLLOUT, so no caller loses its place. */
+static int flush(struct session *s);
+
 void backend_reply(struct reply_to to, const struct secsock_msg *msg, enum reply_next next)
 {
     struct session *s = session_of(to);
@@ -140,6 +142,9 @@ void backend_reply(struct reply_to to, const struct secsock_msg *msg, enum reply
         s->backend_state = NULL;
     }
     else if (next == REPLY_HOLD) s->state = SESSION_PROTECTING;
+    /* An announcement goes out now, before the connection it announces is
+     * made: the program's accept then finds it already there. */
+    if (next == REPLY_KEEP && flush(s) < 0) log_warn("%s: lease: %s", s->peer, strerror(errno));
     service_watch_ctl(EPOLL_CTL_MOD, s->fd, EPOLLIN | EPOLLRDHUP | EPOLLOUT, &s->watch);
 }
 

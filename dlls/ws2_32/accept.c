@@ -115,6 +115,7 @@ int WINAPI secsock_listen(SOCKET s, int backlog)
     if (snap.own_address && (sock = sockstate_get(s, FALSE)))
     {
         sock->accepted_info_flags = reply.u.listen_verdict.info_flags;
+        sock->relays_announced = reply.u.listen_verdict.announced != 0;
         sockstate_release(sock);
     }
     return REAL(listen)(s, backlog);
@@ -193,25 +194,65 @@ static void keep_announced(SOCKET listener, const struct secsock_msg_announce *a
     sockstate_release(sock);
 }
 
+/* How long to wait for an announcement: on a reserved listener every
+ * connection is the service's, announced before it is made (it is there
+ * already, or arrives within moments); on an ALLOW_INSECURE server's own
+ * address only those from a local address may be, and the service sends
+ * the announcement before it connects. */
+#define ANNOUNCE_WAIT_RESERVED_MS 1000
+#define ANNOUNCE_WAIT_OWN_MS      200
+
 /* Waits briefly for the announcement of the connection from source
- * and takes it.  The announcement is sent before the connection is made:
- * it is there already, or arrives within moments. */
+ * and takes it. */
 static BOOL take_announced_wait(SOCKET listener, const struct snapshot *snap, const struct secsock_addr *source,
                                 struct secsock_msg_announce *a)
 {
+    DWORD start = GetTickCount(), wait = snap->reserved ? ANNOUNCE_WAIT_RESERVED_MS : ANNOUNCE_WAIT_OWN_MS;
     struct secsock_msg msg;
-    DWORD start = GetTickCount();
     BOOL found;
 
     InitOnceExecuteOnce(&announce_once, init_announce_lock, NULL, NULL);
     EnterCriticalSection(&announce_lock);
-    while (!(found = take_announced(listener, source, a)) && GetTickCount() - start < 1000)
+    while (!(found = take_announced(listener, source, a)) && GetTickCount() - start < wait)
     {
-        if (control_wait_message(snap->lease, &msg, 1000 - (GetTickCount() - start))) break;
+        if (control_wait_message(snap->lease, &msg, wait - (GetTickCount() - start))) break;
         if (msg.type == SECSOCK_MSG_ANNOUNCE) keep_announced(listener, &msg.u.announce);
     }
     LeaveCriticalSection(&announce_lock);
     return found;
+}
+
+/* Whether a connection from src to accepted may be one the service relays
+ * to an ALLOW_INSECURE server: only from this host (loopback, or the
+ * address it reached). */
+static BOOL from_this_host(const struct secsock_addr *src, const struct sockaddr *local_sa, int local_len)
+{
+    static const uint8_t loopback6[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+    struct secsock_addr local;
+
+    if ((src->family == SECSOCK_AF_INET && src->addr[0] == 127) ||
+        (src->family == SECSOCK_AF_INET6 && !memcmp(src->addr, loopback6, 16)))
+        return TRUE;
+    if (!local_sa || addr_from_sockaddr(local_sa, local_len, &local)) return FALSE;
+    local.port = src->port;
+    return secsock_addr_equal(&local, src);
+}
+
+/* The announcement of a connection on an ALLOW_INSECURE server's own
+ * address, when the service relayed it; FALSE for a clear client. */
+static BOOL own_address_relayed(SOCKET listener, const struct snapshot *snap, SOCKET accepted,
+                                struct secsock_msg_announce *a)
+{
+    SOCKADDR_STORAGE from, local;
+    struct secsock_addr src;
+    int len = sizeof(from), local_len = sizeof(local);
+
+    if (!snap->relays_announced || REAL(getpeername)(accepted, (struct sockaddr *)&from, &len) ||
+        addr_from_sockaddr((struct sockaddr *)&from, len, &src) ||
+        REAL(getsockname)(accepted, (struct sockaddr *)&local, &local_len) ||
+        !from_this_host(&src, (struct sockaddr *)&local, local_len))
+        return FALSE;
+    return take_announced_wait(listener, snap, &src, a);
 }
 
 /* On a reserved listener only the service delivers connections, each
@@ -254,11 +295,19 @@ static SOCKET finish_accept(SOCKET listener, const struct snapshot *snap, SOCKET
     *dropped = FALSE;
     if (accepted == INVALID_SOCKET) return accepted;
     inherit_settings(listener, accepted);
-    /* What the service said at listen that its port's protection gives. */
+    /* What the service said at listen that its port's protection gives;
+     * a connection it relayed to the program's own address says more. */
     if (snap->own_address && (sock = sockstate_get(accepted, FALSE)))
     {
         sock->info_flags = snap->accepted_info_flags;
         sockstate_release(sock);
+    }
+    if (snap->own_address && (matched || own_address_relayed(listener, snap, accepted, &a)))
+    {
+        if (matched) a = *matched;
+        take_announcement(accepted, &a);
+        if (addr && addrlen) addr_to_sockaddr(&a.peer, addr, addrlen);
+        return accepted;
     }
     if (!snap->reserved) return accepted;
     if (matched) a = *matched;
@@ -313,8 +362,19 @@ static int CALLBACK relayed_condition(WSABUF *caller_id, WSABUF *caller_data, QO
     int len = sizeof(real), ret;
 
     ac->matched = FALSE;
-    if (!caller_id || !caller_id->buf || addr_from_sockaddr((struct sockaddr *)caller_id->buf, (int)caller_id->len, &src) ||
-        !take_announced_wait(ac->listener, ac->snap, &src, &ac->announce))
+    if (ac->snap->own_address && caller_id && caller_id->buf &&
+        (addr_from_sockaddr((struct sockaddr *)caller_id->buf, (int)caller_id->len, &src) ||
+         !from_this_host(&src, callee_id ? (struct sockaddr *)callee_id->buf : NULL, callee_id ? (int)callee_id->len : 0) ||
+         !take_announced_wait(ac->listener, ac->snap, &src, &ac->announce)))
+    {
+        /* A clear client of an ALLOW_INSECURE server: as it is. */
+        return ac->condition ? ac->condition(caller_id, caller_data, sqos, gqos, callee_id, callee_data, group, ac->context)
+                             : CF_ACCEPT;
+    }
+    if (ac->snap->own_address) {}
+    else if (!caller_id || !caller_id->buf ||
+             addr_from_sockaddr((struct sockaddr *)caller_id->buf, (int)caller_id->len, &src) ||
+             !take_announced_wait(ac->listener, ac->snap, &src, &ac->announce))
     {
         WARN("rejecting a connection that bypassed secsockd\n");
         ac->bypassed = TRUE;
@@ -344,7 +404,7 @@ SOCKET WINAPI secsock_WSAAccept(SOCKET s, struct sockaddr *addr, int *addrlen, L
     SOCKET ret;
 
     if (!take_snapshot(s, NULL, &snap)) return REAL(WSAAccept)(s, addr, addrlen, condition, context);
-    if (!snap.reserved)
+    if (!snap.reserved && !snap.relays_announced)
     {
         do ret = finish_accept(s, &snap, REAL(WSAAccept)(s, addr, addrlen, condition, context), addr, addrlen,
                                &dropped, NULL);
@@ -368,6 +428,12 @@ SOCKET WINAPI secsock_WSAAccept(SOCKET s, struct sockaddr *addr, int *addrlen, L
         /* Refused by our condition, not the program's: wait for the next. */
         if (ret == INVALID_SOCKET && ac.bypassed) continue;
         ret = finish_accept(s, &snap, ret, addr, addrlen, &dropped, ac.matched ? &ac.announce : NULL);
+        /* A clear client of an ALLOW_INSECURE server: its own address. */
+        if (ret != INVALID_SOCKET && !ac.matched && addr && addrlen && *addrlen >= from_len)
+        {
+            memcpy(addr, &from, from_len);
+            *addrlen = from_len;
+        }
         if (ret != INVALID_SOCKET || !dropped) return ret;
     }
 }
@@ -385,7 +451,7 @@ BOOL PASCAL secsock_AcceptEx(SOCKET listener, SOCKET accepted, void *buf, DWORD 
         /* The connection is known only when the OVERLAPPED completes, out of
          * our sight: it is matched on its first use instead
          * (SO_UPDATE_ACCEPT_CONTEXT, WSAQuerySocketSecurity, getpeername). */
-        if (snap.reserved && (sock = sockstate_get(accepted, FALSE)))
+        if ((snap.reserved || snap.relays_announced) && (sock = sockstate_get(accepted, FALSE)))
         {
             sock->accepted_from = listener;
             sockstate_release(sock);
@@ -411,7 +477,19 @@ void match_accepted(SOCKET s)
     /* Not connected yet: the AcceptEx is still pending. */
     if (REAL(getpeername)(s, (struct sockaddr *)&peer, &len) || addr_from_sockaddr((struct sockaddr *)&peer, len, &src))
         return;
-    if (take_snapshot(listener, NULL, &snap) && snap.reserved && take_announced_wait(listener, &snap, &src, &a))
+    if (take_snapshot(listener, NULL, &snap) && snap.own_address)
+    {
+        /* ALLOW_INSECURE: relayed, or a clear client as it is. */
+        if (own_address_relayed(listener, &snap, s, &a)) take_announcement(s, &a);
+        else if ((sock = sockstate_get(s, FALSE)))
+        {
+            sock->accepted_from = INVALID_SOCKET;
+            sock->info_flags = snap.accepted_info_flags;
+            sockstate_release(sock);
+        }
+        return;
+    }
+    if (snap.reserved && take_announced_wait(listener, &snap, &src, &a))
     {
         take_announcement(s, &a);
         return;

@@ -35,6 +35,7 @@ BOOL take_snapshot(SOCKET s, const struct secsock_addr *peer, struct snapshot *s
     snap->reserved = sock->reserved;
     snap->own_address = sock->own_address;
     snap->accepted_info_flags = sock->accepted_info_flags;
+    snap->relays_announced = sock->relays_announced;
     snap->lease = sock->lease;
     snap->public_local = sock->public_local;
     snap->has_peer = sock->has_peer;

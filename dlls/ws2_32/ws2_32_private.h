@@ -69,6 +69,7 @@ struct secsock_socket {
     BOOL reserved;                /* the service holds public_local for us */
     BOOL own_address;             /* bound itself; the lease holds the protection of its port */
     ULONG accepted_info_flags;    /* own_address: SOCKET_INFO_* of what it accepts */
+    BOOL relays_announced;        /* own_address: what the service relays to it is announced */
     struct secsock_addr public_local;
     BOOL has_peer;                /* relayed: the real peer, for getpeername */
     struct secsock_addr peer;
@@ -197,6 +198,7 @@ struct snapshot {
     BOOL secured;
     BOOL own_address;
     ULONG accepted_info_flags;
+    BOOL relays_announced;
     int family, type;
     struct secsock_settings settings;
     char target[SECSOCK_MAX_STR + 1];

@@ -45,6 +45,9 @@ fi
 work=$(mktemp -d)
 export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" WINETEST_PLATFORM=wine WINETEST_DEBUG=0
 export SECSOCK_RUNTIME_DIR="$work/run" SECSOCK_CONFIG_DIR="$work/config" SECSOCKD="$top_builddir/server/secsockd"
+# Each service its own discovery port: runs at the same time must not answer
+# each other.
+export SECSOCK_DISCOVERY_PORT="$("$top_srcdir/tools/free-port")"
 cleanup() {
   "$secsockctl" stop >/dev/null 2>&1 || true
   SECSOCK_RUNTIME_DIR="$work/run-tls" "$secsockctl" stop >/dev/null 2>&1 || true
@@ -105,6 +108,7 @@ done
 # trust list names its own identity on both loopback addresses.
 (
   export SECSOCK_RUNTIME_DIR="$work/run-tls" SECSOCK_CONFIG_DIR="$work/config-tls" SECSOCK_TLS_TRUSTED=1
+  export SECSOCK_DISCOVERY_PORT="$("$top_srcdir/tools/free-port")"
   if "$secsockctl" start >/dev/null &&
     "$secsockctl" trust 127.0.0.1 '*' "$SECSOCK_CONFIG_DIR/identity.crt" &&
     "$secsockctl" trust ::1 '*' "$SECSOCK_CONFIG_DIR/identity.crt"; then :

@@ -13,6 +13,9 @@ done
 
 work=$(mktemp -d)
 export WINEPREFIX="$work/prefix" SECSOCK_RUNTIME_DIR="$work/run" SECSOCK_CONFIG_DIR="$work/config" WINEDEBUG=-all
+# Its own discovery port: scripts that run at the same time must not answer
+# each other's probes.
+export SECSOCK_DISCOVERY_PORT="$("$top_srcdir/tools/free-port")"
 export WINEDLLOVERRIDES="mscoree,mshtml=" SECSOCKD="$top_builddir/server/secsockd"
 pids=""   # background helpers to stop at the end
 cleanup() {

@@ -28,6 +28,7 @@ static void start_service(void)
     ck_assert_ptr_nonnull(mkdtemp(dir));
     snprintf(path, sizeof(path), "%s/config", dir);
     setenv("SECSOCK_CONFIG_DIR", path, 1);  /* the TLS identity goes there, not into ~/.config */
+    setenv("SECSOCK_DISCOVERY_PORT", "0", 1);  /* these services answer no other host */
     snprintf(path, sizeof(path), "%s/server/secsockd", top ? top : ".");
     if (secsock_client_start(path, dir, why, sizeof(why)))
     {
