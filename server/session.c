@@ -6,6 +6,7 @@
 #include "lease.h"
 #include "log.h"
 #include "policy.h"
+#include "discovery_service.h"
 #include "unix/peers.h"
 #include "session.h"
 #include "secsock/auth.h"
@@ -215,6 +216,18 @@ static int handle_listen(struct session *s, const struct secsock_msg_listen *req
     return queue(s, &reply);
 }
 
+/* The discovery line of STATUS. */
+static const char *discovery_text(void)
+{
+    static char text[128];
+
+    if (!discovery_service_port()) return "off (SECSOCK_DISCOVERY_PORT=0)";
+    snprintf(text, sizeof(text), "UDP port %u, %s", discovery_service_port(),
+             discovery_service_answering() ? "answering and asking"
+                                           : "asking only (another service holds the port: this one is not found)");
+    return text;
+}
+
 static int handle_status(struct session *s, const struct secsock_msg_status *req, const struct service_config *config,
                          const struct service_stats *stats)
 {
@@ -232,7 +245,8 @@ static int handle_status(struct session *s, const struct secsock_msg_status *req
                  "none: available\n"
                  "tls: %s\n"
                  "  kernel TLS: %s\n"
-                 "ipsec: %s\n", config->tls_status, config->ktls_status, config->ipsec_status);
+                 "  discovery: %s\n"
+                 "ipsec: %s\n", config->tls_status, config->ktls_status, discovery_text(), config->ipsec_status);
     s->state = SESSION_CLOSING;
     return queue(s, &reply);
 }

@@ -112,7 +112,7 @@ static int ca_sign(const char *file, unsigned int days)
     return r;
 }
 
-static int ca_list(void)
+int pki_list_cas(void)
 {
     struct trust_anchors *anchors;
     char dir[4096], why[512], when[32];
@@ -143,7 +143,7 @@ int cmd_ca(int argc, char **argv)
     char *end;
 
     if (argc == 1 && !strcmp(argv[0], "export")) return ca_export();
-    if (argc == 1 && !strcmp(argv[0], "list")) return ca_list();
+    if (argc == 1 && !strcmp(argv[0], "list")) return pki_list_cas();
     if (argc == 2 && !strcmp(argv[0], "trust")) return ca_trust(argv[1]);
     if ((argc == 2 || argc == 4) && !strcmp(argv[0], "sign"))
     {

@@ -44,7 +44,7 @@ static void print_date(const char *label, time_t t)
     printf("%s%s\n", label, text);
 }
 
-static int identity_show(void)
+int pki_show_identity(void)
 {
     gnutls_x509_privkey_t key;
     gnutls_x509_crt_t crt;
@@ -91,7 +91,7 @@ static int identity_show(void)
 
 int cmd_identity(int argc, char **argv)
 {
-    if (argc == 1 && !strcmp(argv[0], "show")) return identity_show();
+    if (argc == 1 && !strcmp(argv[0], "show")) return pki_show_identity();
     if (argc == 3 && !strcmp(argv[0], "import")) return identity_import(argv[1], argv[2]);
     fprintf(stderr, "usage: secsockctl identity show | identity import CERT KEY\n");
     return 2;

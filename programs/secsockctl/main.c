@@ -133,6 +133,12 @@ static int cmd_status(void)
     printf("backends:\n");
     for (char *line = strtok(reply.u.status_reply.report, "\n"); line; line = strtok(NULL, "\n"))
         printf("  %s\n", line);
+    /* The TLS backend's identity and the CAs its peers may chain to, as
+     * the files the service reads say them. */
+    printf("\n");
+    pki_show_identity();
+    printf("\n");
+    pki_list_cas();
     return 0;
 }
 

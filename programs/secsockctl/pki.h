@@ -13,6 +13,9 @@
 int cmd_ca(int argc, char **argv);
 int cmd_enroll(int argc, char **argv);
 int cmd_identity(int argc, char **argv);
+/* What `identity show` and `ca list` print (also part of `status`). */
+int pki_show_identity(void);
+int pki_list_cas(void);
 
 /* Shared by the three: the config dir (made private when missing), a
  * whole file, and the names of a certificate on one line each. */
