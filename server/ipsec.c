@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "ipsec.h"
 #include "log.h"
+#include "secured_list.h"
 #include "peer_uid.h"
 #include "secsock/settings.h"
 #include "unix/vici_client.h"
@@ -603,6 +604,7 @@ refuse:
 
 static void finish(struct ipsec_conn *c)
 {
+    secured_list_remove(c);
     undo(c);
     unlink_conn(c);
     free(c);
@@ -625,6 +627,7 @@ void ipsec_backend_event(void)
         case RESULT_PROTECTED:
             log_info("ipsec %s: SA established with %s; the program connects, ESP required", c->name, c->remote);
             c->phase = HELD;
+            secured_list_ipsec_up(c, &c->xfrm.tuple, c->name, c->remote);
             answer(c, SECSOCK_VERDICT_PROTECTED, 0, SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED, 1);
             break;
         case RESULT_CLEAR:

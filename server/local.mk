@@ -14,6 +14,7 @@ server_secsockd_SOURCES = \
 	server/trust.c server/trust.h \
 	server/relay_conn.c server/relay_conn.h \
 	server/ipsec.c server/ipsec.h \
+	server/secured_list.c server/secured_list.h \
 	server/ktls.c server/ktls.h \
 	server/log.c server/log.h
 server_secsockd_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS)

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "peer_uid.h"
 #include "relay_conn.h"
+#include "secured_list.h"
 #include "sockaddr_posix.h"
 #include "secsock/settings.h"
 #include "unix/tls_identity.h"
@@ -100,6 +101,7 @@ static void destroy(const struct relay_host *host, struct relay_conn *rc)
     else if (rc->peer_fd >= 0) close(rc->peer_fd);
     if (rc->listen_fd >= 0) close(rc->listen_fd);
     if (rc->app_fd >= 0 && rc->phase != RELAYING) close(rc->app_fd);
+    secured_list_remove(rc);
     /* Before our socket closes: its port must not admit anyone after it. */
     if (rc->guard && rc->admitted_port) hidden_guard_forget(rc->guard, rc->admitted_port);
     for (p = &relays; *p; p = &(*p)->next)
@@ -332,6 +334,7 @@ static void take_program(const struct relay_host *host, struct relay_conn *rc)
         rc->phase = RELAYING;
         rc->deadline = 0;
         rc->last_active = time(NULL);
+        secured_list_tls_up(rc, rc->relay, fd, 0);
         return;
     }
 }
@@ -402,6 +405,7 @@ void relay_conn_event(const struct relay_host *host, struct relay_conn *rc)
             rc->deadline = 0;
             rc->last_active = time(NULL);
             if (rc->guard) hidden_guard_connected(rc->guard, rc->admitted_port, rc->last_active);
+            secured_list_tls_up(rc, rc->relay, rc->app_fd, 1);
         }
     }
     st = tls_relay_step(rc->relay);
