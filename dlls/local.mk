@@ -34,7 +34,7 @@ WS2_32_SRCS = \
 	dlls/ws2_32/peer_token.c \
 	dlls/ws2_32/secured_view.c
 WS2_32_HDRS = dlls/ws2_32/ws2_32_private.h dlls/ws2_32/sockmap.h dlls/ws2_32/peer_token.h
-FWPUCLNT_SRCS = dlls/fwpuclnt/main.c
+FWPUCLNT_SRCS = dlls/fwpuclnt/main.c dlls/fwpuclnt/wfp.c
 
 EXTRA_DIST += tools/gen-forward.awk dlls/common/forward.h dlls/common/forward.c \
 	dlls/ws2_32/ws2_32.exports dlls/fwpuclnt/fwpuclnt.exports \

@@ -358,6 +358,9 @@ SECSOCK_WFP_GUID(FWPM_CONDITION_IP_LOCAL_PORT, 0x0c1ba1af, 0x5765, 0x453f, 0xaf,
 SECSOCK_WFP_GUID(FWPM_CONDITION_IP_REMOTE_PORT, 0xc35a604d, 0xd22b, 0x4e1a, 0x91, 0xb4, 0x68, 0xf6, 0x74, 0xee, 0x67, 0x4b);
 #undef SECSOCK_WFP_GUID
 
+/* Wine's own, to which memory not ours goes. */
+void WINAPI FwpmFreeMemory0(void **p);
+
 /* ---- layouts, as documented (the same on Windows and under mingw-w64) ----------------------- */
 #ifdef _WIN64
 C_ASSERT(sizeof(FWP_VALUE0) == 16);
