@@ -258,9 +258,14 @@ static void test_filters(HANDLE engine, const struct tuple *t)
         ok(IsEqualGUID(&filters[0]->action.calloutKey, v6 ? &callout_out_v6 : &callout_out_v4), "wrong callout\n");
     }
     FwpmFreeMemory0((void **)&filters);
-    tmpl.actionMask = FWP_ACTION_PERMIT & ~FWP_ACTION_FLAG_TERMINATING;
+    /* actionMask: filters whose action type has one of its bits. */
+    tmpl.actionMask = FWP_ACTION_FLAG_NON_TERMINATING;
     n = enum_filters(engine, &tmpl, &filters);
-    ok(n == 0, "callout filters under a PERMIT-only action mask: %u\n", n);
+    ok(n == 0, "terminating filters under a non-terminating action mask: %u\n", n);
+    FwpmFreeMemory0((void **)&filters);
+    tmpl.actionMask = FWP_ACTION_FLAG_CALLOUT;
+    n = enum_filters(engine, &tmpl, &filters);
+    ok(n == 1, "callout filters under a callout action mask: %u\n", n);
     FwpmFreeMemory0((void **)&filters);
 
     /* Nobody's tuple: an empty result, not an error. */
