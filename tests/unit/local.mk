@@ -19,7 +19,9 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/test_tls_trust.c \
 	tests/unit/test_discovery.c \
 	tests/unit/test_secsockctl_pki.c \
+	tests/unit/test_secured_list.c \
 	server/policy.c server/peer_uid.c server/sock_diag.c server/trust.c \
+	server/secured_list.c server/log.c server/sockaddr_posix.c \
 	programs/secsockctl/prefix.c
 tests_unit_unit_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(GNUTLS_CFLAGS)
 tests_unit_unit_tests_LDADD = libs/unix/libsecsock_unix.a libs/secsock/libsecsock.a $(CHECK_LIBS) $(GNUTLS_LIBS)
