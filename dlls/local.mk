@@ -31,9 +31,10 @@ WS2_32_SRCS = \
 	dlls/ws2_32/registry.c \
 	dlls/ws2_32/nbio.c \
 	dlls/ws2_32/verdict_cache.c \
-	dlls/ws2_32/peer_token.c
+	dlls/ws2_32/peer_token.c \
+	dlls/ws2_32/secured_view.c
 WS2_32_HDRS = dlls/ws2_32/ws2_32_private.h dlls/ws2_32/sockmap.h dlls/ws2_32/peer_token.h
-FWPUCLNT_SRCS = dlls/fwpuclnt/main.c
+FWPUCLNT_SRCS = dlls/fwpuclnt/main.c dlls/fwpuclnt/wfp.c
 
 EXTRA_DIST += tools/gen-forward.awk dlls/common/forward.h dlls/common/forward.c \
 	dlls/ws2_32/ws2_32.exports dlls/fwpuclnt/fwpuclnt.exports \
@@ -63,7 +64,8 @@ PE_COMMON_DEPS = $(COMMON_PE_SRCS) $(top_srcdir)/dlls/common/forward.h \
 	$(top_srcdir)/include/secsock/proto.h $(top_srcdir)/include/secsock/messages.def \
 	$(top_srcdir)/include/secsock/settings.h $(top_srcdir)/include/secsock/runtime.h \
 	$(top_srcdir)/include/secsock/securesock.h $(top_srcdir)/include/secsock/wsaerr.h \
-	$(top_srcdir)/include/secsock/sha256.h $(top_srcdir)/include/secsock/auth.h
+	$(top_srcdir)/include/secsock/sha256.h $(top_srcdir)/include/secsock/auth.h \
+	$(top_srcdir)/include/secsock/wfp.h
 
 # $(1) dll name, $(2) arch, $(3) sources
 define pe_dll_rule

@@ -13,6 +13,7 @@
 #include "backend_ipsec.h"
 #include "log.h"
 #include "policy.h"
+#include "secured_list.h"
 #include "secsock/settings.h"
 #include "secsock/wsaerr.h"
 
@@ -197,6 +198,7 @@ refuse:
 
 static void finish(struct ipsec_conn *c)
 {
+    secured_list_remove(c);
     ipsec_undo(c);
     unlink_conn(c);
     free(c);
@@ -222,6 +224,7 @@ static void ipsec_event(struct watch *watch, uint32_t events, const struct servi
         case RESULT_PROTECTED:
             log_info("ipsec %s: SA established with %s; the program connects, ESP required", c->name, c->remote);
             c->phase = HELD;
+            secured_list_ipsec_up(c, &c->xfrm.tuple, c->name, c->remote);
             answer(c, SECSOCK_VERDICT_PROTECTED, 0, SECSOCK_INFO_SECURED | SECSOCK_INFO_ENCRYPTED, 1);
             break;
         case RESULT_CLEAR:

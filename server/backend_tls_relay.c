@@ -17,6 +17,7 @@
 #include "secsock/settings.h"
 #include "discovery_service.h"
 #include "policy.h"
+#include "secured_list.h"
 #include "tls_trust.h"
 #include "unix/peer_name.h"
 #include "unix/tls_relay.h"
@@ -108,6 +109,7 @@ static void destroy(struct relay_conn *rc)
     if (rc->listen_fd >= 0) close(rc->listen_fd);
     if (rc->app_fd >= 0 && rc->phase != RELAYING) close(rc->app_fd);
     /* Before our socket closes: its port must not admit anyone after it. */
+    secured_list_remove(rc);
     if (rc->guard && rc->admitted_port) hidden_guard_forget(rc->guard, rc->admitted_port);
     for (p = &relays; *p; p = &(*p)->next)
         if (*p == rc) { *p = rc->next; break; }
@@ -457,6 +459,7 @@ static void take_program(struct relay_conn *rc)
         rc->phase = RELAYING;
         rc->deadline = 0;
         rc->last_active = time(NULL);
+        secured_list_tls_up(rc, rc->relay, fd, 0);
         return;
     }
 }
@@ -526,6 +529,7 @@ static int advance_setup(struct relay_conn *rc)
             rc->deadline = 0;
             rc->last_active = time(NULL);
             if (rc->guard) hidden_guard_connected(rc->guard, rc->admitted_port, rc->last_active);
+            secured_list_tls_up(rc, rc->relay, rc->app_fd, 1);
         }
     }
     return 0;

@@ -18,6 +18,7 @@ server_libsecsockd_a_SOURCES = \
 	server/sockaddr_posix.c server/sockaddr_posix.h \
 	server/peer_uid.c server/peer_uid.h \
 	server/sock_diag.c server/sock_diag.h \
+	server/secured_list.c server/secured_list.h \
 	server/ktls.c server/ktls.h \
 	server/log.c server/log.h
 server_libsecsockd_a_CFLAGS = $(AM_CFLAGS) $(GNUTLS_CFLAGS)

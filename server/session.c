@@ -8,6 +8,7 @@
 #include "policy.h"
 #include "discovery_service.h"
 #include "unix/peers.h"
+#include "secured_list.h"
 #include "session.h"
 #include "secsock/auth.h"
 #include "secsock/settings.h"
@@ -267,6 +268,9 @@ static int handle(struct session *s, const struct secsock_msg *msg, const struct
         case SECSOCK_MSG_CONNECT: return handle_connect(s, &msg->u.connect, config);
         case SECSOCK_MSG_BIND: return handle_bind(s, &msg->u.bind, config);
         case SECSOCK_MSG_STATUS: return handle_status(s, &msg->u.status, config, stats);
+        case SECSOCK_MSG_SECURED_QUERY:
+            s->state = SESSION_CLOSING;
+            return queue(s, secured_list_answer(&msg->u.secured_query));
         default: break;
         }
         break;

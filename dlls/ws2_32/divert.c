@@ -114,6 +114,7 @@ int WINAPI secsock_WSAIoctl(SOCKET s, DWORD code, void *in, DWORD in_len, void *
     case SIO_QUERY_SECURITY:
     case SIO_SET_PEER_TARGET_NAME:
     case SIO_DELETE_PEER_TARGET_NAME:
+    case SIO_SECSOCK_SECURED_CONNECTION:
         TRACE("%#Ix %#lx %p %lu %p %lu %p %p %p\n", s, code, in, in_len, out, out_len, returned, ovl, cr);
         /* Windows probes the caller's buffers and fails with WSAEFAULT
          * instead of faulting; so does this. */

@@ -83,6 +83,28 @@ static int set_security(SOCKET s, const void *in, DWORD in_len)
     return 0;
 }
 
+/* The WFP view's entry for s, by the ends the program sees. */
+static void sa_ids(SOCKET s, SOCKET_SECURITY_QUERY_INFO_IPSEC2 *info)
+{
+    struct secsock_msg_secured_entry entry;
+    struct secsock_addr local, remote;
+    SOCKADDR_STORAGE ss;
+    int len = sizeof(ss), err;
+
+    if (secsock_getsockname(s, (struct sockaddr *)&ss, &len) || addr_from_sockaddr((struct sockaddr *)&ss, len, &local))
+        return;
+    len = sizeof(ss);
+    if (secsock_getpeername(s, (struct sockaddr *)&ss, &len) || addr_from_sockaddr((struct sockaddr *)&ss, len, &remote))
+        return;
+    if ((err = secured_view_lookup(&local, &remote, &entry)))
+    {
+        WARN("socket %#Ix: no SA ids: error %d\n", s, err);
+        return;
+    }
+    info->MmSaId = entry.id;
+    info->QmSaId = entry.id;
+}
+
 static int query_security(SOCKET s, const void *in, DWORD in_len, void *out, DWORD out_len,
                           DWORD *returned)
 {
@@ -125,6 +147,10 @@ static int query_security(SOCKET s, const void *in, DWORD in_len, void *out, DWO
         if (!token_err) info.PeerMachineAccessTokenHandle = (ULONG_PTR)token;
         else WARN("socket %#Ix: no peer token: error %lu\n", s, token_err);
     }
+    /* The SA ids the WFP view gives this connection (fwpuclnt: the IKE SA's
+     * and the quick-mode SA's ids are the entry's). */
+    if (tmpl.ipsec2 && (info.Flags & SOCKET_INFO_CONNECTION_SECURED) && type == SOCK_STREAM)
+        sa_ids(s, &info);
     memcpy(out, &info, need);
     *returned = need;
     return 0;
@@ -188,6 +214,8 @@ int security_ioctl(SOCKET s, DWORD code, void *in, DWORD in_len, void *out, DWOR
     case SIO_DELETE_PEER_TARGET_NAME:
         *returned = 0;
         return delete_target(s, in, in_len);
+    case SIO_SECSOCK_SECURED_CONNECTION:
+        return secured_view_ioctl(in, in_len, out, out_len, returned);
     }
     return WSAEOPNOTSUPP;
 }

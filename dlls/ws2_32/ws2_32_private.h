@@ -180,6 +180,13 @@ int socket_identity(SOCKET s, uint64_t *id);
 /* Socket family and type, or a Windows error (WSAENOTSOCK). */
 int socket_kind(SOCKET s, int *family, int *type);
 
+/* The WFP view (secured_view.c): SIO_SECSOCK_SECURED_CONNECTION, and the
+ * entry of the connection whose ends the program sees as local and remote
+ * (0, or a Windows error; WSAENOTCONN when the service lists none). */
+int secured_view_ioctl(const void *in, DWORD in_len, void *out, DWORD out_len, DWORD *returned);
+int secured_view_lookup(const struct secsock_addr *local, const struct secsock_addr *remote,
+                        struct secsock_msg_secured_entry *entry);
+
 /* The security ioctls (security_ioctl.c): return 0 or a Windows error. */
 int security_ioctl(SOCKET s, DWORD code, void *in, DWORD in_len, void *out, DWORD out_len,
                    DWORD *returned);
@@ -228,6 +235,7 @@ BOOL route_connect(SOCKET s, const struct sockaddr *name, int namelen, const str
  * verdict lasts, else asked (ROUTE_DIRECT or ROUTE_FAIL with *err). */
 enum route datagram_route(SOCKET s, const struct snapshot *snap, const struct secsock_addr *peer, int *err);
 int WINAPI secsock_getsockname(SOCKET s, struct sockaddr *name, int *namelen);
+int WINAPI secsock_getpeername(SOCKET s, struct sockaddr *name, int *namelen);
 
 /* ---- datagram verdicts by peer (verdict_cache.c) ---------------------------- */
 

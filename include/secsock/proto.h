@@ -76,6 +76,36 @@ enum secsock_status_section {
     SECSOCK_STATUS_BACKENDS = 1 << 0,      /* each backend: available or why not */
 };
 
+/* SECURED_ENTRY: what protects a secured connection, in no backend's
+ * own numbers (fwpuclnt maps them to WFP's transform ids). */
+enum secsock_alg {
+    SECSOCK_ALG_UNKNOWN = 0,
+    SECSOCK_ALG_AES_128_GCM,          /* cipher: AEAD (its own integrity) */
+    SECSOCK_ALG_AES_256_GCM,
+    SECSOCK_ALG_CHACHA20_POLY1305,
+    SECSOCK_ALG_AES_128_CCM,
+    SECSOCK_ALG_AES_128_CBC,
+    SECSOCK_ALG_AES_256_CBC,
+    SECSOCK_ALG_SHA_256,              /* integrity (TLS: the handshake's hash) */
+    SECSOCK_ALG_SHA_384,
+    SECSOCK_ALG_SHA_1,
+    SECSOCK_ALG_AEAD,                 /* integrity: the cipher's own (ESP with an AEAD) */
+};
+enum secsock_kx {
+    SECSOCK_KX_UNKNOWN = 0,
+    SECSOCK_KX_ECP_256,
+    SECSOCK_KX_ECP_384,
+    SECSOCK_KX_X25519,
+    SECSOCK_KX_FFDHE_2048,
+    SECSOCK_KX_MODP_2048,
+};
+enum secsock_auth_method {
+    SECSOCK_AUTH_UNKNOWN = 0,
+    SECSOCK_AUTH_PINNED_KEY,          /* TLS: a certificate whose key is pinned */
+    SECSOCK_AUTH_PSK,                 /* IPsec: a pre-shared key */
+    SECSOCK_AUTH_CERTIFICATE,         /* a certificate chained to a trusted CA */
+};
+
 /* One meaning per value; which messages carry which is said in
  * messages.def. */
 enum secsock_verdict {

@@ -132,6 +132,14 @@ typedef struct _SOCKET_SECURITY_QUERY_INFO_IPSEC2 {
 #define SIO_SET_WFP_CONNECTION_REDIRECT_RECORDS   0x980000DE
 #endif
 
+/* secsock's own, not Windows': one connection of the WFP view, answered
+ * by asking secsockd (SECURED_QUERY).  Input: struct
+ * secsock_msg_secured_query, output: struct secsock_msg_secured_entry
+ * (secsock/proto.h; id 0: none left).  Any socket of this process may
+ * carry it; fwpuclnt asks through it so that it never speaks the control
+ * protocol itself.  _WSAIORW(IOC_VENDOR, 0x5ec0). */
+#define SIO_SECSOCK_SECURED_CONNECTION            0xD8005EC0
+
 #ifndef SO_EXCLUSIVEADDRUSE
 #define SO_EXCLUSIVEADDRUSE ((int)(~SO_REUSEADDR))
 #endif

@@ -358,6 +358,11 @@ int tls_relay_kernel_tls(const struct tls_relay *relay)
     return gnutls_transport_is_ktls_enabled(relay->session) != 0;
 }
 
+gnutls_session_t tls_relay_session(const struct tls_relay *relay)
+{
+    return relay->session;
+}
+
 void tls_relay_counts(const struct tls_relay *relay, uint64_t *to_peer, uint64_t *from_peer)
 {
     *to_peer = relay->to_peer;

@@ -87,6 +87,9 @@ const char *tls_relay_error(const struct tls_relay *relay);
 enum trust_verdict tls_relay_verdict(const struct tls_relay *relay);
 /* Whether GnuTLS handed this connection's record layer to the kernel. */
 int tls_relay_kernel_tls(const struct tls_relay *relay);
+/* The relay's GnuTLS session, to read what was negotiated (never to
+ * drive it: the relay alone reads and writes through it). */
+gnutls_session_t tls_relay_session(const struct tls_relay *relay);
 /* Bytes relayed so far, each way. */
 void tls_relay_counts(const struct tls_relay *relay, uint64_t *to_peer, uint64_t *from_peer);
 

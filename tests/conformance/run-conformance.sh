@@ -15,9 +15,9 @@
 set -u
 : "${top_builddir:?}" "${WINE64:?}" "${WINESERVER:?}"
 secsockctl="$top_builddir/programs/secsockctl/secsockctl"
-tests="secsock_set secsock_query secsock_target secsock_impersonate secsock_flows passthrough secsock_tls secsock_badinput secsock_peer"
+tests="secsock_set secsock_query secsock_target secsock_impersonate secsock_flows passthrough secsock_tls secsock_badinput secsock_peer secsock_wfp"
 # These need the TLS service below (a trust list naming its own identity).
-tls_tests="secsock_tls secsock_peer"
+tls_tests="secsock_tls secsock_peer secsock_wfp"
 # Debian's wine32:i386 puts the 32-bit loader next to wine64.
 WINE32=${WINE32:-$(dirname "$WINE64")/wine}
 for f in "$secsockctl" "$top_builddir/server/secsockd" "$WINE64"; do
@@ -92,6 +92,10 @@ counts() {
 WINEPREFIX="$work/secsock" "$secsockctl" install >"$work/install.log" 2>&1 || {
   cat "$work/install.log"; echo "FAILED: secsockctl install"; exit 1; }
 cat "$work/install.log"
+# One wineserver for the whole run: one that exits between two programs
+# can race the next one's start ("wine client error: recvmsg: Connection
+# reset by peer").
+WINEPREFIX="$work/secsock" "$WINESERVER" -p
 # The prefix's DLLs must be the ones just built, for each arch that runs.
 for arch in $arches; do
   case $arch in x86_64) pe=x86_64-windows sysdir=system32 ;; i686) pe=i386-windows sysdir=syswow64 ;; esac
@@ -122,6 +126,7 @@ done
 . "$work/tls.counts"
 
 WINEPREFIX="$work/stock" "$WINE64" wineboot -i >/dev/null 2>&1
+WINEPREFIX="$work/stock" "$WINESERVER" -p
 for arch in $arches; do run "$arch" "$work/stock" passthrough; done
 
 status=0

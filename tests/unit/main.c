@@ -25,6 +25,7 @@ int main(void)
     srunner_add_suite(sr, tls_trust_suite());
     srunner_add_suite(sr, discovery_suite());
     srunner_add_suite(sr, secsockctl_pki_suite());
+    srunner_add_suite(sr, secured_list_suite());
     srunner_run_all(sr, CK_NORMAL);
     failed = srunner_ntests_failed(sr);
     srunner_free(sr);

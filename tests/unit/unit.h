@@ -21,4 +21,5 @@ Suite *trust_anchors_suite(void);
 Suite *tls_trust_suite(void);
 Suite *discovery_suite(void);
 Suite *secsockctl_pki_suite(void);
+Suite *secured_list_suite(void);
 #endif
