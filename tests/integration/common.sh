@@ -32,6 +32,10 @@ finish() {  # $1 the script's name
   echo "$1: $passed passed, $failed failed"
   [ "$failed" -eq 0 ]
 }
+# first_byte FILE: its first byte in hex ("16" for a TLS handshake record).
+first_byte() {
+  od -An -tx1 -N1 "$1" | tr -d ' \n'
+}
 # Starts the recorder (args after the port file and output); sets $rec_port.
 start_recorder() {
   "$recorder" "$work/rec.port" "$@" >/dev/null &
