@@ -41,7 +41,12 @@
 #        - revoked: that CA's CRL naming B's certificate in A's
 #          <config>/crls/: "revoked";
 #        - expired: a plain TLS server in B (gnutls-serv) with a certificate
-#          of that CA that ran out: "expired".
+#          of that CA that ran out (`identity import` takes no such
+#          certificate): "expired".
+#      And by a secured server's service (B, once it trusts that CA) of a
+#      plain TLS client in A (gnutls-cli): that CA's valid certificate
+#      reaches B's program; an expired one and a revoked one (the CRL in
+#      B's crls/) do not, and B's log says why.
 # Skips (77) with the reason when namespaces cannot be made (netns.sh) or
 # the GnuTLS tools are missing.
 for tool in certtool gnutls-serv; do
@@ -181,7 +186,7 @@ check "B's identity is issued by A's CA and names B" $?
 [ -z "$(ls -A "$work/A/config/trusted-cas" 2>/dev/null)" ]; check "A trusts no other CA than its own" $?
 # B's running service, without a restart.
 pair A B 6021 guarantee MARKER-ENROLLED-RUNNING
-works "enrolled, B's service not restarted, A to B"
+works "enrolled, B's running service (not restarted: the installed identity is used from the next connection, as a CA trusted is), A to B"
 restart B
 pair A B 6022 guarantee MARKER-ENROLLED-A-TO-B
 works "enrolled, A to B"
@@ -232,5 +237,34 @@ wire=$(counted 6033); echo "wire: $wire"
 echo "$out" | grep -q "connect failed: WSAECONNREFUSED"; check "expired certificate: the connect fails with WSAECONNREFUSED" $?
 echo "$wire" | grep -q "marker=0"; check "expired certificate: the text never crossed the wire in clear" $?
 logged A "expired certificate" "expired"
+
+# The same refusals by a secured server's service (B verifies clients):
+# gnutls-cli in A with the third CA's certificates, that CA trusted by B.
+on B "$secsockctl" ca trust "$work/ca3.crt" >/dev/null; check "B trusts the third CA (ca trust)" $?
+# plain_client PORT CERT TEXT: B's secured program serves PORT; gnutls-cli
+# in A sends TEXT with CERT's certificate and key.  Sets $srv.
+plain_client() {
+  local i=0
+  mark_logs
+  on B "$WINE64" "$secdemo" server "$B_IP:$1" guarantee >"$work/server.$1" 2>&1 &
+  local server_pid=$!
+  while ! grep -q "listening on\|failed" "$work/server.$1" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+  printf '%s' "$3" | ip netns exec "$A" timeout 10 gnutls-cli --insecure --x509certfile "$work/$2.crt" \
+    --x509keyfile "$work/$2.key" -p "$1" "$B_IP" >"$work/cli.$1" 2>&1
+  wait "$server_pid"
+  srv=$(cat "$work/server.$1"); echo "--- gnutls-cli in A ($2) -> B port $1"; echo "$srv"
+}
+plain_client 6034 b3 MARKER-PLAIN-CLIENT
+echo "$srv" | grep -q 'server: received "MARKER-PLAIN-CLIENT"'
+check "gnutls-cli with the third CA's certificate reaches B's secured program" $?
+plain_client 6035 expired MARKER-EXPIRED-CLIENT
+echo "$srv" | grep -q "no connection reached the program"; check "an expired client certificate: nothing reached B's program" $?
+logged B "an expired client certificate" "rejected: expired"
+mkdir -p -m 700 "$work/B/config/crls"
+certtool --generate-crl --load-ca-privkey "$work/ca3.key" --load-ca-certificate "$work/ca3.crt" \
+  --load-certificate "$work/b3.crt" --template "$work/crl.tmpl" --outfile "$work/B/config/crls/ca3.crl" >/dev/null 2>&1
+plain_client 6036 b3 MARKER-REVOKED-CLIENT
+echo "$srv" | grep -q "no connection reached the program"; check "a revoked client certificate: nothing reached B's program" $?
+logged B "a revoked client certificate" "rejected: revoked"
 
 finish identity-netns
