@@ -3,13 +3,19 @@
  * Secure Socket Extensions, for tools/demo.  Built with mingw-w64's own
  * headers, as any Windows program would be.
  *
- *   secdemo server [HOST:]PORT MODE       accepts one connection (10 s), echoes it
- *   secdemo client [HOST:]PORT MODE TEXT  connects, sends TEXT, prints the echo
- * HOST: an IPv4 address (default 127.0.0.1).
+ *   secdemo server [HOST:]PORT MODE [TARGET]       accepts one connection (10 s), echoes it
+ *   secdemo client [HOST:]PORT MODE TEXT [TARGET]  connects, sends TEXT, prints the echo
+ * HOST: an IPv4 address, or an IPv6 one in brackets ("[::1]:5000"; a
+ *       bare IPv6 literal works too: the last colon starts the port);
+ *       default 127.0.0.1.
  * MODE: guarantee (GUARANTEE_ENCRYPTION), default (no flag),
  *       insecure (ALLOW_INSECURE), plain (no WSASetSocketSecurity at all);
  *       "ipsec-" before one of the first three asks for
  *       SOCKET_SECURITY_PROTOCOL_IPSEC instead of the default protocol.
+ * TARGET: a peer target name set with WSASetSocketPeerTargetName before
+ *       connect (client) or bind (server): a host name, an IP address or
+ *       an SPN ("host/server.example.com"); laid out as Microsoft's
+ *       SecureTcpConnect sample does (wcslen characters, no NUL).
  */
 #include <winsock2.h>
 #include <mstcpip.h>
@@ -52,6 +58,32 @@ static int secure(SOCKET s, const char *mode)
     return 0;
 }
 
+/* WSASetSocketPeerTargetName(target) on s, as Microsoft's samples do it;
+ * nothing when target is NULL. */
+static int name_peer(SOCKET s, const char *target)
+{
+    SOCKET_PEER_TARGET_NAME *t;
+    ULONG len;
+    int n;
+
+    if (!target) return 0;
+    if ((n = MultiByteToWideChar(CP_ACP, 0, target, -1, NULL, 0)) <= 1) return -1;
+    len = (ULONG)(sizeof(*t) + (size_t)(n - 1) * sizeof(WCHAR));
+    if (!(t = calloc(1, len + sizeof(WCHAR)))) return -1;
+    t->SecurityProtocol = SOCKET_SECURITY_PROTOCOL_DEFAULT;
+    MultiByteToWideChar(CP_ACP, 0, target, -1, t->AllStrings, n);
+    t->PeerTargetNameStringLen = (ULONG)wcslen(t->AllStrings);
+    n = WSASetSocketPeerTargetName(s, t, len, NULL, NULL);
+    free(t);
+    if (n)
+    {
+        printf("  WSASetSocketPeerTargetName(\"%s\") failed: %d\n", target, WSAGetLastError());
+        return -1;
+    }
+    printf("  peer target name: %s\n", target);
+    return 0;
+}
+
 /* What WSAQuerySocketSecurity says of a connected socket. */
 static void report_protection(const char *who, SOCKET s)
 {
@@ -75,46 +107,78 @@ static void report_protection(const char *who, SOCKET s)
     free(info);
 }
 
-/* "[HOST:]PORT" into addr; 0, or -1 when it is not that. */
-static int parse_endpoint(const char *text, struct sockaddr_in *addr)
+/* "[HOST:]PORT" into addr: HOST an IPv4 address, "[IPv6]" or a bare IPv6
+ * literal; 127.0.0.1 when there is none.  0, or -1 when it is not that. */
+static int parse_endpoint(const char *text, SOCKADDR_STORAGE *addr, int *addr_len)
 {
+    struct sockaddr_in *sin = (struct sockaddr_in *)addr;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)addr;
     const char *colon = strrchr(text, ':');
     char host[64];
+    size_t n;
+    int port;
 
     memset(addr, 0, sizeof(*addr));
-    addr->sin_family = AF_INET;
-    addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sin->sin_family = AF_INET;
+    sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    *addr_len = sizeof(*sin);
     if (colon)
     {
-        if ((size_t)(colon - text) >= sizeof(host)) return -1;
-        memcpy(host, text, colon - text);
-        host[colon - text] = 0;
-        if (inet_pton(AF_INET, host, &addr->sin_addr) != 1) return -1;
+        n = (size_t)(colon - text);
+        if (n >= 2 && text[0] == '[' && text[n - 1] == ']') { text++; n -= 2; }
+        if (n >= sizeof(host)) return -1;
+        memcpy(host, text, n);
+        host[n] = 0;
+        if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1)
+        {
+            sin6->sin6_family = AF_INET6;
+            *addr_len = sizeof(*sin6);
+        }
+        else if (inet_pton(AF_INET, host, &sin->sin_addr) != 1) return -1;
         text = colon + 1;
     }
-    addr->sin_port = htons((unsigned short)atoi(text));
-    return addr->sin_port ? 0 : -1;
+    port = atoi(text);
+    if (port <= 0 || port > 65535) return -1;
+    sin->sin_port = htons((unsigned short)port);   /* same offset in sockaddr_in6 */
+    return 0;
 }
 
-static int run_server(const struct sockaddr_in *where, const char *mode)
+/* "HOST:PORT" of addr, with an IPv6 host in brackets. */
+static void endpoint_text(const SOCKADDR_STORAGE *addr, char *text, size_t size)
 {
-    struct sockaddr_in addr = *where;
-    char name[INET_ADDRSTRLEN];
+    char host[INET6_ADDRSTRLEN];
+
+    if (addr->ss_family == AF_INET6)
+    {
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)addr)->sin6_addr, host, sizeof(host));
+        snprintf(text, size, "[%s]:%u", host, ntohs(((const struct sockaddr_in6 *)addr)->sin6_port));
+    }
+    else
+    {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)addr)->sin_addr, host, sizeof(host));
+        snprintf(text, size, "%s:%u", host, ntohs(((const struct sockaddr_in *)addr)->sin_port));
+    }
+}
+
+static int run_server(const SOCKADDR_STORAGE *where, int addr_len, const char *mode, const char *target)
+{
+    SOCKADDR_STORAGE addr = *where;
+    char name[INET6_ADDRSTRLEN + 8];
     SOCKET listener, s;
     fd_set readable;
     struct timeval timeout = { 10, 0 };
     char buf[512];
     int n;
 
-    listener = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-    if (secure(listener, mode)) return 1;
-    if (bind(listener, (struct sockaddr *)&addr, sizeof(addr)) || listen(listener, 5))
+    listener = socket(addr.ss_family, SOCK_STREAM, IPPROTO_TCP);
+    if (secure(listener, mode) || name_peer(listener, target)) return 1;
+    if (bind(listener, (struct sockaddr *)&addr, addr_len) || listen(listener, 5))
     {
         printf("  server: bind/listen failed: %d\n", WSAGetLastError());
         return 1;
     }
-    inet_ntop(AF_INET, &addr.sin_addr, name, sizeof(name));
-    printf("  server (%s): listening on %s:%u\n", mode, name, ntohs(addr.sin_port));
+    endpoint_text(&addr, name, sizeof(name));
+    printf("  server (%s): listening on %s\n", mode, name);
     fflush(stdout);
     FD_ZERO(&readable);
     FD_SET(listener, &readable);
@@ -138,16 +202,17 @@ static int run_server(const struct sockaddr_in *where, const char *mode)
     return 0;
 }
 
-static int run_client(const struct sockaddr_in *where, const char *mode, const char *text)
+static int run_client(const SOCKADDR_STORAGE *where, int addr_len, const char *mode, const char *text,
+                      const char *target)
 {
-    struct sockaddr_in addr = *where;
+    SOCKADDR_STORAGE addr = *where;
     SOCKET s;
     char buf[512];
     int n;
 
-    s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-    if (secure(s, mode)) return 1;
-    if (connect(s, (struct sockaddr *)&addr, sizeof(addr)))
+    s = socket(addr.ss_family, SOCK_STREAM, IPPROTO_TCP);
+    if (secure(s, mode) || name_peer(s, target)) return 1;
+    if (connect(s, (struct sockaddr *)&addr, addr_len))
     {
         int err = WSAGetLastError();
         printf("  client (%s): connect failed: %s (%d); \"%s\" was not sent\n", mode, describe_error(err),
@@ -166,16 +231,20 @@ static int run_client(const struct sockaddr_in *where, const char *mode, const c
 
 int main(int argc, char **argv)
 {
-    struct sockaddr_in where;
+    SOCKADDR_STORAGE where;
     WSADATA data;
+    int len;
 
     setvbuf(stdout, NULL, _IONBF, 0);
     if (WSAStartup(MAKEWORD(2, 2), &data)) return 1;
-    if (argc >= 3 && !parse_endpoint(argv[2], &where))
+    if (argc >= 3 && !parse_endpoint(argv[2], &where, &len))
     {
-        if (argc == 4 && !strcmp(argv[1], "server")) return run_server(&where, argv[3]);
-        if (argc == 5 && !strcmp(argv[1], "client")) return run_client(&where, argv[3], argv[4]);
+        if ((argc == 4 || argc == 5) && !strcmp(argv[1], "server"))
+            return run_server(&where, len, argv[3], argc == 5 ? argv[4] : NULL);
+        if ((argc == 5 || argc == 6) && !strcmp(argv[1], "client"))
+            return run_client(&where, len, argv[3], argv[4], argc == 6 ? argv[5] : NULL);
     }
-    fprintf(stderr, "usage: secdemo server [HOST:]PORT MODE | secdemo client [HOST:]PORT MODE TEXT\n");
+    fprintf(stderr, "usage: secdemo server [HOST:]PORT MODE [TARGET] | secdemo client [HOST:]PORT MODE TEXT [TARGET]\n"
+                    "HOST: IPv4, [IPv6] or an IPv6 literal; TARGET: a peer target name (host, IP or SPN)\n");
     return 2;
 }

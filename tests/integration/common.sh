@@ -26,14 +26,10 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-passed=0; failed=0
-check() {  # $1 description, $2 condition result (0 = true)
-  if [ "$2" -eq 0 ]; then passed=$((passed + 1)); echo "ok: $1"
-  else failed=$((failed + 1)); echo "FAILED: $1"; fi
-}
-finish() {  # $1 the script's name
-  echo "$1: $passed passed, $failed failed"
-  [ "$failed" -eq 0 ]
+. "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
+# first_byte FILE: its first byte in hex ("16" for a TLS handshake record).
+first_byte() {
+  od -An -tx1 -N1 "$1" | tr -d ' \n'
 }
 # Starts the recorder (args after the port file and output); sets $rec_port.
 start_recorder() {

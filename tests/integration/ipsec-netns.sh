@@ -17,52 +17,14 @@
 #   4. afterwards A has none of secsockd's policies and charon none of its
 #      connections.
 # Skips (77) with the reason when it cannot run (not root, no charon, no
-# namespaces).
-set -u
-: "${top_builddir:?}" "${WINE64:?}" "${WINESERVER:?}"
-skip() { echo "SKIP: $*"; exit 77; }
-secsockctl="$top_builddir/programs/secsockctl/secsockctl"
-secdemo="$top_builddir/programs/secdemo/secdemo.exe"
-wirecount="$top_builddir/tests/integration/wirecount"
+# namespaces): see netns.sh.
 charon=/usr/lib/ipsec/charon
-for f in "$secsockctl" "$secdemo" "$wirecount" "$top_builddir/server/secsockd"; do
-  [ -e "$f" ] || skip "$f is not built"
-done
-[ -x "$charon" ] || skip "no $charon (Debian package strongswan-charon)"
-command -v swanctl >/dev/null || skip "no swanctl (Debian package strongswan-swanctl)"
-[ "$(id -u)" = 0 ] || skip "needs root (network namespaces, XFRM policies)"
-command -v ip >/dev/null || skip "no ip (iproute2)"
-
-work=$(mktemp -d)
-A="secsock-ipa-$$" B="secsock-ipb-$$"
-pids=""
-cleanup() {
-  for p in $pids; do kill "$p" 2>/dev/null; done
-  for ns in A B; do
-    ip netns exec "$(eval echo \$$ns)" env SECSOCK_RUNTIME_DIR="$work/$ns/run" "$secsockctl" stop >/dev/null 2>&1
-    WINEPREFIX="$work/$ns/prefix" ip netns exec "$(eval echo \$$ns)" "$WINESERVER" -k >/dev/null 2>&1
-  done
-  sleep 0.5
-  ip netns del "$A" 2>/dev/null
-  ip netns del "$B" 2>/dev/null
-  [ -n "${KEEP_WORK:-}" ] && { echo "kept $work"; return; }
-  rm -rf "$work"
-}
-trap cleanup EXIT
-ip netns add "$A" 2>"$work/err" || skip "cannot add a network namespace: $(cat "$work/err")"
-ip netns add "$B"
-ip link add vA netns "$A" type veth peer name vB netns "$B" || skip "cannot make a veth pair"
-ip -n "$A" addr add 10.77.0.1/24 dev vA
-ip -n "$B" addr add 10.77.0.2/24 dev vB
-for ns in "$A" "$B"; do ip -n "$ns" link set lo up; done
-ip -n "$A" link set vA up
-ip -n "$B" link set vB up
-
-passed=0; failed=0
-check() {
-  if [ "$2" -eq 0 ]; then passed=$((passed + 1)); echo "ok: $1"
-  else failed=$((failed + 1)); echo "FAILED: $1"; fi
-}
+[ -x "$charon" ] || { echo "SKIP: no $charon (Debian package strongswan-charon)"; exit 77; }
+command -v swanctl >/dev/null || { echo "SKIP: no swanctl (Debian package strongswan-swanctl)"; exit 77; }
+NETNS_NET=10.77.0
+# Each host's service talks to that host's charon.
+host_env() { echo "SECSOCK_VICI_SOCKET=$work/charon-$1/charon.vici"; }
+. "$(dirname "$0")/netns.sh"
 
 # start_charon NAME NS: a charon of its own in the namespace, with a
 # private strongswan.conf, vici socket and /run.
@@ -88,22 +50,10 @@ EOF
   [ -S "$dir/charon.vici" ]
 }
 
-# on NS-LETTER command...: runs in that host's namespace with its Wine
-# prefix, service and configuration.
-on() {
-  local ns=$1; shift
-  ip netns exec "$(eval echo \$$ns)" env WINEPREFIX="$work/$ns/prefix" WINEDEBUG=-all \
-    WINEDLLOVERRIDES="mscoree,mshtml=" SECSOCK_RUNTIME_DIR="$work/$ns/run" SECSOCK_CONFIG_DIR="$work/$ns/config" \
-    SECSOCKD="$top_builddir/server/secsockd" SECSOCK_VICI_SOCKET="$work/charon-$ns/charon.vici" "$@"
-}
-
 start_charon charon-A "$A" || skip "charon did not start: $(tail -3 "$work/charon-A/charon.out" "$work/charon-A/charon.log" 2>/dev/null)"
-mkdir -p -m 700 "$work/A/config" "$work/B/config"
 echo "psk 10.77.0.2 secsock-ipsec-test-key" >"$work/A/config/ipsec-psk"
 chmod 600 "$work/A/config/ipsec-psk"
-for ns in A B; do
-  on $ns "$secsockctl" install >"$work/$ns.install" 2>&1 || { cat "$work/$ns.install"; echo "FAILED: install in $ns"; exit 1; }
-done
+install_hosts
 on A "$secsockctl" start >/dev/null || { echo "FAILED: secsockd in A"; exit 1; }
 status=$(on A "$secsockctl" status 2>&1); echo "$status"
 echo "$status" | grep -q "ipsec: available"; check "secsockd in A has the IPsec backend (CAP_NET_ADMIN, charon over VICI)" $?
@@ -115,19 +65,6 @@ serve() {
   server_pid=$!
   sleep 3
 }
-# count PORT MARKER: the wire counter on B's interface.
-count() {
-  ip netns exec "$B" "$wirecount" vB 60 "$1" "$2" >"$work/wire.$1" 2>&1 &
-  count_pid=$!
-  local i=0; while ! grep -q listening "$work/wire.$1" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-}
-# (Called in $(...): not the counter's parent, so it waits for its last line.)
-counted() {
-  kill -TERM "$count_pid"
-  local i=0; while ! grep -q "^tcp_syn=" "$work/wire.$1" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-  tail -1 "$work/wire.$1"
-}
-
 # 1. GUARANTEE against a peer without IPsec.
 serve 5001; count 5001 MARKER-GUARANTEE
 ( for i in $(seq 1 60); do ip -n "$A" xfrm policy | grep -c "priority 1516"; sleep 0.1; done ) >"$work/policies.seen" &
@@ -246,5 +183,4 @@ left=$(ip -n "$A" xfrm policy | grep -c "priority 1516")
 swanctl --list-conns --uri "unix://$work/charon-A/charon.vici" 2>/dev/null | grep -q "^secsock-"
 [ $? -ne 0 ]; check "no secsockd connection left in A's charon" $?
 
-echo "ipsec-netns: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish ipsec-netns

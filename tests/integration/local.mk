@@ -7,9 +7,12 @@ check_PROGRAMS += tests/integration/vici_probe
 tests_integration_vici_probe_SOURCES = tests/integration/vici_probe.c
 tests_integration_vici_probe_LDADD = libs/unix/libsecsock_unix.a libs/secsock/libsecsock.a
 TESTS += tests/integration/fail-closed.sh tests/integration/tls-interop.sh tests/integration/tls-pair.sh \
-	tests/integration/vici-charon.sh tests/integration/ipsec-netns.sh
-EXTRA_DIST += tests/integration/common.sh tests/integration/fail-closed.sh tests/integration/tls-interop.sh tests/integration/tls-pair.sh \
-	tests/integration/vici-charon.sh tests/integration/ipsec-netns.sh
+	tests/integration/vici-charon.sh tests/integration/ipsec-netns.sh tests/integration/identity-netns.sh \
+	tests/integration/tls-ca-interop.sh
+EXTRA_DIST += tests/integration/common.sh tests/integration/checks.sh tests/integration/netns.sh \
+	tests/integration/fail-closed.sh tests/integration/tls-interop.sh tests/integration/tls-pair.sh \
+	tests/integration/vici-charon.sh tests/integration/ipsec-netns.sh tests/integration/identity-netns.sh \
+	tests/integration/tls-ca-interop.sh
 # The XFRM library against the kernel, in throwaway network namespaces (root).
 check_PROGRAMS += tests/integration/xfrm_netns
 tests_integration_xfrm_netns_SOURCES = tests/integration/xfrm_netns.c
