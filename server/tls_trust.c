@@ -1,6 +1,7 @@
 /* The TLS backend's identity, renewed in place, and its trusted CAs. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "log.h"
 #include "tls_trust.h"
@@ -17,6 +18,36 @@ static char dir[4096];
 static char common_name[256] = "secsock";
 static time_t next_check;
 static unsigned int check_seconds = TLS_TRUST_CHECK_SECONDS;
+
+/* The identity file as it was when loaded: `secsockctl identity import`
+ * and `enroll install` replace it (rename), and are taken at once. */
+struct file_seen {
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+};
+static struct file_seen loaded_crt;
+
+static void seen_now(struct file_seen *seen)
+{
+    char path[4200];
+    struct stat st;
+
+    memset(seen, 0, sizeof(*seen));
+    snprintf(path, sizeof(path), "%s/" TLS_IDENTITY_CERT, dir);
+    if (stat(path, &st)) return;
+    seen->dev = st.st_dev;
+    seen->ino = st.st_ino;
+    seen->size = st.st_size;
+    seen->mtime = st.st_mtim;
+}
+
+static int same_file(const struct file_seen *a, const struct file_seen *b)
+{
+    return a->dev == b->dev && a->ino == b->ino && a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
+           a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
 
 static unsigned int check_period(void)
 {
@@ -71,6 +102,7 @@ const struct tls_identity *tls_trust_init(const char *config_dir, char *why, siz
     check_seconds = check_period();
     gather_names(&names);
     if (host_identity_ensure(dir, common_name, &names, time(NULL), NULL, why, why_len)) return NULL;
+    seen_now(&loaded_crt);
     if (!(current = load_creds(why, why_len))) return NULL;
     if (!(anchors = trust_anchors_load(dir, sys && !strcmp(sys, "1") ? TRUST_ANCHORS_SYSTEM : 0, why, why_len)))
     {
@@ -113,14 +145,39 @@ const struct trust_anchors *tls_trust_anchors(void)
     return anchors;
 }
 
+/* Takes the identity files as they are now; why says what changed. */
+static void reload(const char *what)
+{
+    struct tls_creds *renewed;
+    char why[512];
+
+    if (!(renewed = load_creds(why, sizeof(why))))
+    {
+        log_warn("%s TLS identity not loaded (the current one stays): %s", what, why);
+        return;
+    }
+    log_info("TLS identity %s: expires %ld; relays already open keep the previous one", what,
+             (long)renewed->identity.expires);
+    tls_trust_release(current);
+    current = renewed;
+}
+
 void tls_trust_sweep(time_t now)
 {
     enum host_identity_state before;
     struct host_names names;
-    struct tls_creds *renewed;
+    struct file_seen seen;
     char why[512];
 
-    if (!current || now < next_check) return;
+    if (!current) return;
+    /* Replaced from outside (an import, an enrolment): checked each sweep. */
+    seen_now(&seen);
+    if (!same_file(&seen, &loaded_crt))
+    {
+        loaded_crt = seen;
+        reload("replaced");
+    }
+    if (now < next_check) return;
     next_check = now + check_seconds;
     gather_names(&names);
     if (host_identity_ensure(dir, common_name, &names, now, &before, why, sizeof(why)))
@@ -129,15 +186,8 @@ void tls_trust_sweep(time_t now)
         return;
     }
     if (before == HOST_IDENTITY_CURRENT || before == HOST_IDENTITY_IMPORTED) return;
-    if (!(renewed = load_creds(why, sizeof(why))))
-    {
-        log_warn("renewed TLS identity not loaded (the current one stays): %s", why);
-        return;
-    }
-    log_info("TLS identity renewed (%s): expires %ld; relays already open keep the previous one",
-             host_identity_state_text(before), (long)renewed->identity.expires);
-    tls_trust_release(current);
-    current = renewed;
+    seen_now(&loaded_crt);
+    reload(host_identity_state_text(before));
 }
 
 void tls_trust_shutdown(void)

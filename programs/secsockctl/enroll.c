@@ -101,7 +101,7 @@ static int enroll_install(const char *crt_file, const char *ca_file)
     }
     unlink(key_path);
     printf("installed the identity issued by %s and trusted that CA (SHA-256 %s); it is not renewed here: "
-           "enroll again before it expires (secsockctl identity show)\n", ca_file, fp);
+           "enroll again before it expires (secsockctl identity show); a running secsockd takes it within a second\n", ca_file, fp);
     r = 0;
 done:
     if (key) memset(key, 0, key_len);

@@ -25,7 +25,7 @@ static int identity_import(const char *crt_file, const char *key_file)
         goto done;
     }
     printf("imported %s as this host's identity; peers that pinned the previous key need the new pin "
-           "(secsockctl identity show); it is not renewed here\n", crt_file);
+           "(secsockctl identity show); it is not renewed here; a running secsockd takes it within a second\n", crt_file);
     r = 0;
 done:
     if (key) memset(key, 0, key_len);
