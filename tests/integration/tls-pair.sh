@@ -5,7 +5,9 @@
 #   - both ends report SECURED and ENCRYPTED, the text arrives and returns,
 #     the server sees the client's real address;
 #   - the wire carries none of the application bytes in clear;
-#   - a plain client reaches the secured server's port but never its program.
+#   - a plain client reaches the secured server's port but never its program;
+#   - a client whose CA the server does not trust never reaches it, and
+#     gets in once that CA is trusted, without a restart.
 . "$(dirname "$0")/common.sh"
 
 # Kernel TLS asked for: used when the kernel offers it, reported either way.
@@ -49,21 +51,32 @@ wait "$srv"
 cat "$work/server2.out"
 grep -q "no connection reached the program" "$work/server2.out"; check "a plain client never reaches the secured server program" $?
 
-# A server that started listening before the trust list named anyone
-# opens its public address once the list changes, without a restart.
-mv "$SECSOCK_CONFIG_DIR/peers" "$work/peers.saved"
+# A listening server takes a CA trusted later, without a restart: a
+# client under a second service (its own CA) is kept out until the
+# server's service trusts that CA, then gets in.  No pins from here on.
+rm -f "$SECSOCK_CONFIG_DIR/peers"
+c2="SECSOCK_RUNTIME_DIR=$work/run2 SECSOCK_CONFIG_DIR=$work/config2 SECSOCK_DISCOVERY_PORT=$("$top_srcdir/tools/free-port")"
+env $c2 "$secsockctl" start >/dev/null || echo "FAILED: the second service did not start"
+env $c2 "$secsockctl" ca trust "$SECSOCK_CONFIG_DIR/ca.crt" >/dev/null
+check "the second service trusts the server's CA" $?
 timeout 60 "$WINE64" "$secdemo" server "$sport" guarantee >"$work/server3.out" 2>&1 &
 srv=$!
 sleep 3
-mv "$work/peers.saved" "$SECSOCK_CONFIG_DIR/peers"
-touch "$SECSOCK_CONFIG_DIR/peers"
-opened=$(grep -c "public address open" "$SECSOCK_RUNTIME_DIR/secsockd.log")
-i=0; while [ "$(grep -c "public address open" "$SECSOCK_RUNTIME_DIR/secsockd.log")" = "$opened" ] && [ $i -lt 50 ]; do
-  sleep 0.1; i=$((i + 1)); done
-out=$(timeout 60 "$WINE64" "$secdemo" client "$sport" guarantee "trusted-later" 2>&1); echo "$out"
+out=$(env $c2 timeout 60 "$WINE64" "$secdemo" client "$sport" guarantee "CA-not-yet-trusted" 2>&1); echo "$out"
 wait "$srv"
 cat "$work/server3.out"
-grep -q 'server: received "trusted-later"' "$work/server3.out"
-check "a listening server takes peers added to the trust list later" $?
+grep -q "no connection reached the program" "$work/server3.out"
+check "a client of a CA the server does not trust never reaches the program" $?
+grep -q "rejected: unknown CA" "$SECSOCK_RUNTIME_DIR/secsockd.log"; check "... and the server's log says unknown CA" $?
+timeout 60 "$WINE64" "$secdemo" server "$sport" guarantee >"$work/server4.out" 2>&1 &
+srv=$!
+sleep 3
+"$secsockctl" ca trust "$work/config2/ca.crt" >/dev/null   # while the server listens
+out=$(env $c2 timeout 60 "$WINE64" "$secdemo" client "$sport" guarantee "CA-trusted-later" 2>&1); echo "$out"
+wait "$srv"
+cat "$work/server4.out"
+grep -q 'server: received "CA-trusted-later"' "$work/server4.out"
+check "a listening server takes a client whose CA was trusted after it listened" $?
+env $c2 "$secsockctl" stop >/dev/null 2>&1
 
 finish tls-pair
