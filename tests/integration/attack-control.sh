@@ -176,8 +176,11 @@ chmod 600 "$SECSOCK_CONFIG_DIR/control-secret"
 "$secsockctl" stop >/dev/null 2>&1
 
 # --- the plain peer -------------------------------------------------------
+# Only the real service ever reached it: its TLS attempts for GUARANTEE
+# clients (ClientHellos), never an application byte.
 bytes=$(wc -c < "$work/peer.rec" 2>/dev/null || echo 0)
-[ "$bytes" -eq 0 ]; check "the plain peer received 0 bytes from every attempt ($bytes)" $?
+other=$(python3 "$top_srcdir/tests/integration/not_tls.py" "$work/peer.rec" | wc -c)
+[ "$other" -eq 0 ]; check "the plain peer received nothing but TLS handshake records from every attempt ($bytes bytes, $other others)" $?
 
 # --- the fake gone, the real service back ---------------------------------
 rm -f "$SECSOCK_RUNTIME_DIR/control"
@@ -188,6 +191,6 @@ echo "$out" | grep -q "connect failed: WSAECONNREFUSED"; check "... and GUARANTE
 grep -c "CONNECT tcp peer port $peer" "$SECSOCK_RUNTIME_DIR/secsockd.log" | { read -r c; [ "$c" -ge 2 ]; }
 check "the real service decided both connects (its log)" $?
 kill "$rec_pid" 2>/dev/null; wait "$rec_pid" 2>/dev/null
-recorded=$(cat "$work/peer.rec")
-[ "$recorded" = "clear-after-recovery" ]; check "the peer received exactly the ALLOW_INSECURE bytes, no SECRET-PAYLOAD" $?
+recorded=$(python3 "$top_srcdir/tests/integration/not_tls.py" "$work/peer.rec" | tr -d '\0')
+[ "$recorded" = "clear-after-recovery" ]; check "the peer received exactly the ALLOW_INSECURE bytes (besides TLS ClientHellos), no SECRET-PAYLOAD" $?
 finish "attack-control (${ATTACK_ARCH:-x86_64})"

@@ -134,6 +134,8 @@ if [ "$(id -u)" -eq 0 ] && mkdir -p "$work/full" && mount -t tmpfs -o size=64k t
                  */control-secret) ;;
                  # the identity's lock (flock), empty: no data to be half-written
                  */.lock) [ ! -s "$f" ] || ok=1 ;;
+                 # where trusted CAs and CRLs go: empty directories
+                 */trusted-cas|*/crls) [ -d "$f" ] && [ -z "$(ls -A "$f")" ] || ok=1 ;;
                  *) ok=1 ;; esac
   done
   check "no half-written key or temporary file is left behind (left: ${left:-nothing})" $ok

@@ -9,7 +9,7 @@ tests_integration_vici_probe_LDADD = libs/unix/libsecsock_unix.a libs/secsock/li
 TESTS += tests/integration/fail-closed.sh tests/integration/tls-interop.sh tests/integration/tls-pair.sh \
 	tests/integration/vici-charon.sh tests/integration/ipsec-netns.sh tests/integration/identity-netns.sh \
 	tests/integration/tls-ca-interop.sh
-EXTRA_DIST += tests/integration/common.sh tests/integration/checks.sh tests/integration/netns.sh \
+EXTRA_DIST += tests/integration/not_tls.py tests/integration/common.sh tests/integration/checks.sh tests/integration/netns.sh \
 	tests/integration/fail-closed.sh tests/integration/tls-interop.sh tests/integration/tls-pair.sh \
 	tests/integration/vici-charon.sh tests/integration/ipsec-netns.sh tests/integration/identity-netns.sh \
 	tests/integration/tls-ca-interop.sh
