@@ -34,11 +34,21 @@ WS2_32_SRCS = \
 	dlls/ws2_32/peer_token.c \
 	dlls/ws2_32/secured_view.c
 WS2_32_HDRS = dlls/ws2_32/ws2_32_private.h dlls/ws2_32/sockmap.h dlls/ws2_32/peer_token.h
-FWPUCLNT_SRCS = dlls/fwpuclnt/main.c dlls/fwpuclnt/wfp.c
+FWPUCLNT_SRCS = dlls/fwpuclnt/main.c \
+	dlls/fwpuclnt/wfp_engine.c \
+	dlls/fwpuclnt/wfp_service.c \
+	dlls/fwpuclnt/wfp_memory.c \
+	dlls/fwpuclnt/wfp_entry.c \
+	dlls/fwpuclnt/wfp_enum.c \
+	dlls/fwpuclnt/wfp_filter.c \
+	dlls/fwpuclnt/wfp_sa_context.c \
+	dlls/fwpuclnt/wfp_ike_sa.c \
+	dlls/fwpuclnt/wfp_provider_context.c
+FWPUCLNT_HDRS = dlls/fwpuclnt/wfp_private.h
 
 EXTRA_DIST += tools/gen-forward.awk dlls/common/forward.h dlls/common/forward.c \
 	dlls/ws2_32/ws2_32.exports dlls/fwpuclnt/fwpuclnt.exports \
-	$(WS2_32_SRCS) $(WS2_32_HDRS) $(FWPUCLNT_SRCS)
+	$(WS2_32_SRCS) $(WS2_32_HDRS) $(FWPUCLNT_SRCS) $(FWPUCLNT_HDRS)
 
 PE_DLLS = $(foreach a,$(PE_ARCHS),dlls/ws2_32/$(a)/ws2_32.dll dlls/fwpuclnt/$(a)/fwpuclnt.dll)
 noinst_DATA += $(PE_DLLS)
@@ -69,7 +79,7 @@ PE_COMMON_DEPS = $(COMMON_PE_SRCS) $(top_srcdir)/dlls/common/forward.h \
 
 # $(1) dll name, $(2) arch, $(3) sources
 define pe_dll_rule
-dlls/$(1)/$(2)/$(1).dll: dlls/$(1)/gen/$(1).spec dlls/$(1)/gen/forward_thunks.c dlls/$(1)/gen/forward_index.h $(addprefix $(top_srcdir)/,$(3)) $(PE_COMMON_DEPS) $(addprefix $(top_srcdir)/,$(WS2_32_HDRS))
+dlls/$(1)/$(2)/$(1).dll: dlls/$(1)/gen/$(1).spec dlls/$(1)/gen/forward_thunks.c dlls/$(1)/gen/forward_index.h $(addprefix $(top_srcdir)/,$(3)) $(PE_COMMON_DEPS) $(addprefix $(top_srcdir)/,$(WS2_32_HDRS) $(FWPUCLNT_HDRS))
 	@$(MKDIR_P) $$(@D)
 	$$(AM_V_GEN)$(WINEGCC) -b $(PE_TRIPLE_$(subst -,_,$(2))) -shared -o $$@ $(PE_CFLAGS) -Idlls/$(1)/gen \
 		-Wb,--dll-name,$(1).dll dlls/$(1)/gen/$(1).spec \
