@@ -18,32 +18,12 @@ COMMON_PE_SRCS = $(top_srcdir)/dlls/common/forward.c \
 	$(top_srcdir)/libs/secsock/sha256.c \
 	$(top_srcdir)/libs/secsock/auth.c
 
-WS2_32_SRCS = \
-	dlls/ws2_32/main.c \
-	dlls/ws2_32/sockstate.c \
-	dlls/ws2_32/control.c \
-	dlls/ws2_32/security_ioctl.c \
-	dlls/ws2_32/route.c \
-	dlls/ws2_32/connect.c \
-	dlls/ws2_32/accept.c \
-	dlls/ws2_32/divert.c \
-	dlls/ws2_32/extension.c \
-	dlls/ws2_32/registry.c \
-	dlls/ws2_32/nbio.c \
-	dlls/ws2_32/verdict_cache.c \
-	dlls/ws2_32/peer_token.c \
-	dlls/ws2_32/secured_view.c
+WS2_32_SRCS = $(patsubst %,dlls/ws2_32/%.c,main sockstate control security_ioctl route connect accept divert \
+	extension registry nbio verdict_cache peer_token secured_view)
 WS2_32_HDRS = dlls/ws2_32/ws2_32_private.h dlls/ws2_32/sockmap.h dlls/ws2_32/peer_token.h
-FWPUCLNT_SRCS = dlls/fwpuclnt/main.c \
-	dlls/fwpuclnt/wfp_engine.c \
-	dlls/fwpuclnt/wfp_service.c \
-	dlls/fwpuclnt/wfp_memory.c \
-	dlls/fwpuclnt/wfp_entry.c \
-	dlls/fwpuclnt/wfp_enum.c \
-	dlls/fwpuclnt/wfp_filter.c \
-	dlls/fwpuclnt/wfp_sa_context.c \
-	dlls/fwpuclnt/wfp_ike_sa.c \
-	dlls/fwpuclnt/wfp_provider_context.c
+# main.c: the secure-socket functions; wfp_*.c: the WFP view (wfp_private.h).
+FWPUCLNT_SRCS = dlls/fwpuclnt/main.c $(patsubst %,dlls/fwpuclnt/wfp_%.c,engine service memory entry enum filter \
+	sa_context ike_sa provider_context)
 FWPUCLNT_HDRS = dlls/fwpuclnt/wfp_private.h
 
 EXTRA_DIST += tools/gen-forward.awk dlls/common/forward.h dlls/common/forward.c \

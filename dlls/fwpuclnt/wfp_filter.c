@@ -207,15 +207,5 @@ DWORD WINAPI secsock_FwpmFilterCreateEnumHandle0(HANDLE engine, const FWPM_FILTE
     return enum_create(engine, &filter_enum, tmpl, handle);
 }
 
-DWORD WINAPI secsock_FwpmFilterEnum0(HANDLE engine, HANDLE handle, UINT32 requested, FWPM_FILTER0 ***entries,
-                                     UINT32 *returned)
-{
-    TRACE("%p %p %u %p %p\n", engine, handle, requested, entries, returned);
-    return enum_next_page(engine, handle, &filter_enum, requested, (void ***)entries, returned);
-}
-
-DWORD WINAPI secsock_FwpmFilterDestroyEnumHandle0(HANDLE engine, HANDLE handle)
-{
-    TRACE("%p %p\n", engine, handle);
-    return enum_destroy(engine, handle, &filter_enum);
-}
+/* FwpmFilterEnum0, FwpmFilterDestroyEnumHandle0 */
+WFP_ENUM_PAGES(FwpmFilter, FWPM_FILTER0, filter_enum)

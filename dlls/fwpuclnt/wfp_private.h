@@ -110,6 +110,21 @@ DWORD enum_next_page(HANDLE engine_handle, HANDLE enum_handle, const struct enum
 /* The engine is closing: its enumerations end with it. */
 void enum_free_all(struct engine *engine);
 
+/* An enumeration's <api>Enum0 and <api>DestroyEnumHandle0, the same for
+ * every kind (its own <api>CreateEnumHandle0 checks its template). */
+#define WFP_ENUM_PAGES(api, item_type, kind) \
+    DWORD WINAPI secsock_##api##Enum0(HANDLE engine, HANDLE handle, UINT32 requested, item_type ***entries, \
+                                      UINT32 *returned) \
+    { \
+        TRACE("%p %p %u %p %p\n", engine, handle, requested, entries, returned); \
+        return enum_next_page(engine, handle, &kind, requested, (void ***)entries, returned); \
+    } \
+    DWORD WINAPI secsock_##api##DestroyEnumHandle0(HANDLE engine, HANDLE handle) \
+    { \
+        TRACE("%p %p\n", engine, handle); \
+        return enum_destroy(engine, handle, &kind); \
+    }
+
 /* wfp_filter.c: filter k (0 .. FILTERS_PER_ENTRY - 1) of an entry. */
 void fill_filter(struct arena *a, const struct secsock_msg_secured_entry *e, unsigned int k, FWPM_FILTER0 *f);
 

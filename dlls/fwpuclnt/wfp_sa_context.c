@@ -7,36 +7,38 @@
 
 WINE_DEFAULT_DEBUG_CHANNEL(fwpuclnt);
 
+static void set_transform(IPSEC_SA_AUTH_AND_CIPHER_INFORMATION0 *info, IPSEC_CIPHER_TYPE cipher_type,
+                          IPSEC_CIPHER_CONFIG cipher_config, IPSEC_AUTH_TYPE auth_type, IPSEC_AUTH_CONFIG auth_config)
+{
+    info->saCipherInformation.cipherTransform.cipherTransformId.cipherType = cipher_type;
+    info->saCipherInformation.cipherTransform.cipherTransformId.cipherConfig = cipher_config;
+    info->saAuthInformation.authTransform.authTransformId.authType = auth_type;
+    info->saAuthInformation.authTransform.authTransformId.authConfig = auth_config;
+}
+
 static void ipsec_transform(const struct secsock_msg_secured_entry *e, IPSEC_SA_AUTH_AND_CIPHER_INFORMATION0 *info)
 {
-    IPSEC_CIPHER_TRANSFORM_ID0 *cipher = &info->saCipherInformation.cipherTransform.cipherTransformId;
-    IPSEC_AUTH_TRANSFORM_ID0 *auth = &info->saAuthInformation.authTransform.authTransformId;
+    BOOL aes_128 = e->cipher == SECSOCK_ALG_AES_128_CBC, sha_1 = e->integrity == SECSOCK_ALG_SHA_1;
 
     switch (e->cipher)
     {
     case SECSOCK_ALG_AES_128_GCM:
     case SECSOCK_ALG_AES_128_CCM:         /* nearest: AES-128 AEAD, 16-byte tag */
-        cipher->cipherType = IPSEC_CIPHER_TYPE_AES_128;
-        cipher->cipherConfig = IPSEC_CIPHER_CONFIG_GCM_AES_128;
-        auth->authType = IPSEC_AUTH_AES_128;
-        auth->authConfig = IPSEC_AUTH_CONFIG_GCM_AES_128;
+        set_transform(info, IPSEC_CIPHER_TYPE_AES_128, IPSEC_CIPHER_CONFIG_GCM_AES_128, IPSEC_AUTH_AES_128,
+                      IPSEC_AUTH_CONFIG_GCM_AES_128);
         return;
     case SECSOCK_ALG_AES_256_GCM:
     case SECSOCK_ALG_CHACHA20_POLY1305:   /* nearest: a 256-bit AEAD, 16-byte tag */
-        cipher->cipherType = IPSEC_CIPHER_TYPE_AES_256;
-        cipher->cipherConfig = IPSEC_CIPHER_CONFIG_GCM_AES_256;
-        auth->authType = IPSEC_AUTH_AES_256;
-        auth->authConfig = IPSEC_AUTH_CONFIG_GCM_AES_256;
+        set_transform(info, IPSEC_CIPHER_TYPE_AES_256, IPSEC_CIPHER_CONFIG_GCM_AES_256, IPSEC_AUTH_AES_256,
+                      IPSEC_AUTH_CONFIG_GCM_AES_256);
         return;
     case SECSOCK_ALG_AES_128_CBC:
     case SECSOCK_ALG_AES_256_CBC:
-        cipher->cipherType = e->cipher == SECSOCK_ALG_AES_128_CBC ? IPSEC_CIPHER_TYPE_AES_128 : IPSEC_CIPHER_TYPE_AES_256;
-        cipher->cipherConfig = e->cipher == SECSOCK_ALG_AES_128_CBC ? IPSEC_CIPHER_CONFIG_CBC_AES_128
-                                                                     : IPSEC_CIPHER_CONFIG_CBC_AES_256;
         /* SHA-384 has no ESP transform in WFP: the nearest is SHA-256. */
-        auth->authType = e->integrity == SECSOCK_ALG_SHA_1 ? IPSEC_AUTH_SHA_1 : IPSEC_AUTH_SHA_256;
-        auth->authConfig = e->integrity == SECSOCK_ALG_SHA_1 ? IPSEC_AUTH_CONFIG_HMAC_SHA_1_96
-                                                              : IPSEC_AUTH_CONFIG_HMAC_SHA_256_128;
+        set_transform(info, aes_128 ? IPSEC_CIPHER_TYPE_AES_128 : IPSEC_CIPHER_TYPE_AES_256,
+                      aes_128 ? IPSEC_CIPHER_CONFIG_CBC_AES_128 : IPSEC_CIPHER_CONFIG_CBC_AES_256,
+                      sha_1 ? IPSEC_AUTH_SHA_1 : IPSEC_AUTH_SHA_256,
+                      sha_1 ? IPSEC_AUTH_CONFIG_HMAC_SHA_1_96 : IPSEC_AUTH_CONFIG_HMAC_SHA_256_128);
         return;
     default:
         FIXME("cipher %u has no WFP transform\n", e->cipher);
@@ -136,15 +138,5 @@ DWORD WINAPI secsock_IPsecSaContextCreateEnumHandle0(HANDLE engine, const IPSEC_
     return enum_create(engine, &sa_context_enum, tmpl, handle);
 }
 
-DWORD WINAPI secsock_IPsecSaContextEnum0(HANDLE engine, HANDLE handle, UINT32 requested, IPSEC_SA_CONTEXT0 ***entries,
-                                         UINT32 *returned)
-{
-    TRACE("%p %p %u %p %p\n", engine, handle, requested, entries, returned);
-    return enum_next_page(engine, handle, &sa_context_enum, requested, (void ***)entries, returned);
-}
-
-DWORD WINAPI secsock_IPsecSaContextDestroyEnumHandle0(HANDLE engine, HANDLE handle)
-{
-    TRACE("%p %p\n", engine, handle);
-    return enum_destroy(engine, handle, &sa_context_enum);
-}
+/* IPsecSaContextEnum0, IPsecSaContextDestroyEnumHandle0 */
+WFP_ENUM_PAGES(IPsecSaContext, IPSEC_SA_CONTEXT0, sa_context_enum)
