@@ -145,27 +145,13 @@ void tls_side_closed(struct side_listener *side)
 void tls_side_accept(struct side_listener *side, const struct service_config *config)
 {
     struct inbound_target target;
-    struct sockaddr_storage ss;
-    struct secsock_addr client;
-    struct peer peer;
-    char why[300];
-    int fd;
 
     target.owner = side;
     target.announce_to = side->owner;
     target.deliver_to = side->deliver_to;
     target.guard = NULL;
     target.target_name = side->target_name;
-    for (;;)
-    {
-        socklen_t len = sizeof(ss);
-        if ((fd = accept4(side->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0) return;
-        sockaddr_to_wire(&ss, &client);
-        if (peers_refresh(config->peers, why, sizeof(why)))
-            log_warn("%s: the peers file is ignored: %s", side->who, why);
-        peers_lookup_client(config->peers, &client, &peer);
-        relay_conn_inbound(fd, &client, &target, &peer);
-    }
+    relay_accept_clients(side->fd, &target, side->who, config);
 }
 
 uint16_t tls_side_port_for(uint16_t public_port)
