@@ -13,7 +13,6 @@
 #include "policy.h"
 #include "sockaddr_posix.h"
 #include "secsock/settings.h"
-#include "secsock/wsaerr.h"
 
 struct side_listener {
     struct watch watch;               /* kind TLS_WATCH_SIDE; first: the session's state is told by it */
@@ -43,15 +42,11 @@ int tls_side_serves_bind(const struct secsock_msg_bind *req, uint32_t backends, 
 void *tls_side_bind(struct reply_to to, const struct secsock_msg_bind *req, const char *who,
                     struct secsock_addr *bound, uint32_t *wsa_error)
 {
-    struct side_listener *side = calloc(1, sizeof(*side));
+    struct side_listener *side = backend_bind_state(sizeof(*side), wsa_error);
 
     (void)req;
     (void)bound;
-    if (!side)
-    {
-        *wsa_error = SECSOCK_WSAENOBUFS;
-        return NULL;
-    }
+    if (!side) return NULL;
     side->watch.owner = &backend_tls;
     side->watch.kind = TLS_WATCH_SIDE;
     side->owner = to;
