@@ -18,27 +18,17 @@ COMMON_PE_SRCS = $(top_srcdir)/dlls/common/forward.c \
 	$(top_srcdir)/libs/secsock/sha256.c \
 	$(top_srcdir)/libs/secsock/auth.c
 
-WS2_32_SRCS = \
-	dlls/ws2_32/main.c \
-	dlls/ws2_32/sockstate.c \
-	dlls/ws2_32/control.c \
-	dlls/ws2_32/security_ioctl.c \
-	dlls/ws2_32/route.c \
-	dlls/ws2_32/connect.c \
-	dlls/ws2_32/accept.c \
-	dlls/ws2_32/divert.c \
-	dlls/ws2_32/extension.c \
-	dlls/ws2_32/registry.c \
-	dlls/ws2_32/nbio.c \
-	dlls/ws2_32/verdict_cache.c \
-	dlls/ws2_32/peer_token.c \
-	dlls/ws2_32/secured_view.c
+WS2_32_SRCS = $(patsubst %,dlls/ws2_32/%.c,main sockstate control security_ioctl route connect accept divert \
+	extension registry nbio verdict_cache peer_token secured_view)
 WS2_32_HDRS = dlls/ws2_32/ws2_32_private.h dlls/ws2_32/sockmap.h dlls/ws2_32/peer_token.h
-FWPUCLNT_SRCS = dlls/fwpuclnt/main.c dlls/fwpuclnt/wfp.c
+# main.c: the secure-socket functions; wfp_*.c: the WFP view (wfp_private.h).
+FWPUCLNT_SRCS = dlls/fwpuclnt/main.c $(patsubst %,dlls/fwpuclnt/wfp_%.c,engine service memory entry enum filter \
+	sa_context ike_sa provider_context)
+FWPUCLNT_HDRS = dlls/fwpuclnt/wfp_private.h
 
 EXTRA_DIST += tools/gen-forward.awk dlls/common/forward.h dlls/common/forward.c \
 	dlls/ws2_32/ws2_32.exports dlls/fwpuclnt/fwpuclnt.exports \
-	$(WS2_32_SRCS) $(WS2_32_HDRS) $(FWPUCLNT_SRCS)
+	$(WS2_32_SRCS) $(WS2_32_HDRS) $(FWPUCLNT_SRCS) $(FWPUCLNT_HDRS)
 
 PE_DLLS = $(foreach a,$(PE_ARCHS),dlls/ws2_32/$(a)/ws2_32.dll dlls/fwpuclnt/$(a)/fwpuclnt.dll)
 noinst_DATA += $(PE_DLLS)
@@ -69,7 +59,7 @@ PE_COMMON_DEPS = $(COMMON_PE_SRCS) $(top_srcdir)/dlls/common/forward.h \
 
 # $(1) dll name, $(2) arch, $(3) sources
 define pe_dll_rule
-dlls/$(1)/$(2)/$(1).dll: dlls/$(1)/gen/$(1).spec dlls/$(1)/gen/forward_thunks.c dlls/$(1)/gen/forward_index.h $(addprefix $(top_srcdir)/,$(3)) $(PE_COMMON_DEPS) $(addprefix $(top_srcdir)/,$(WS2_32_HDRS))
+dlls/$(1)/$(2)/$(1).dll: dlls/$(1)/gen/$(1).spec dlls/$(1)/gen/forward_thunks.c dlls/$(1)/gen/forward_index.h $(addprefix $(top_srcdir)/,$(3)) $(PE_COMMON_DEPS) $(addprefix $(top_srcdir)/,$(WS2_32_HDRS) $(FWPUCLNT_HDRS))
 	@$(MKDIR_P) $$(@D)
 	$$(AM_V_GEN)$(WINEGCC) -b $(PE_TRIPLE_$(subst -,_,$(2))) -shared -o $$@ $(PE_CFLAGS) -Idlls/$(1)/gen \
 		-Wb,--dll-name,$(1).dll dlls/$(1)/gen/$(1).spec \

@@ -40,6 +40,10 @@ enum reply_next {
  * the session has gone. */
 void backend_reply(struct reply_to to, const struct secsock_msg *msg, enum reply_next next);
 
+/* A backend's zeroed state for a bind (its struct of size bytes), or NULL
+ * with *wsa_error WSAENOBUFS. */
+void *backend_bind_state(size_t size, uint32_t *wsa_error);
+
 /* A reserved public address (none backend) whose program listens: the
  * hidden address its own socket listens on, guarded by the kernel. */
 struct lease;

@@ -328,15 +328,11 @@ static int ipsec_serves_bind(const struct secsock_msg_bind *req, uint32_t backen
 static void *ipsec_bind(struct reply_to to, const struct secsock_msg_bind *req, const char *who,
                         struct secsock_addr *bound, uint32_t *wsa_error)
 {
-    struct ipsec_conn *c = calloc(1, sizeof(*c));
+    struct ipsec_conn *c = backend_bind_state(sizeof(*c), wsa_error);
 
     (void)who;
     (void)bound;
-    if (!c)
-    {
-        *wsa_error = SECSOCK_WSAENOBUFS;
-        return NULL;
-    }
+    if (!c) return NULL;
     c->to = to;
     c->phase = BOUND;
     c->listener = 1;

@@ -106,13 +106,9 @@ static int none_serves_bind(const struct secsock_msg_bind *req, uint32_t backend
 static void *none_bind(struct reply_to to, const struct secsock_msg_bind *req, const char *who,
                        struct secsock_addr *bound, uint32_t *wsa_error)
 {
-    struct lease *lease = calloc(1, sizeof(*lease));
+    struct lease *lease = backend_bind_state(sizeof(*lease), wsa_error);
 
-    if (!lease)
-    {
-        *wsa_error = SECSOCK_WSAENOBUFS;
-        return NULL;
-    }
+    if (!lease) return NULL;
     if ((lease->fd = lease_reserve(req->socktype, &req->local, bound, wsa_error)) < 0)
     {
         free(lease);

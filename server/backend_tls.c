@@ -131,30 +131,13 @@ static void tls_lease_closed(struct lease *lease)
 static void accept_public(struct public_listener *pl, const struct service_config *config)
 {
     struct inbound_target target;
-    struct sockaddr_storage ss;
-    struct secsock_addr client;
-    struct peer peer;
-    char why[300];
-    int fd;
 
     target.owner = pl->lease;
     target.announce_to = lease_owner(pl->lease);
     target.deliver_to = *lease_hidden(pl->lease);
     target.guard = lease_guard(pl->lease);
     target.target_name = lease_target_name(pl->lease);
-    for (;;)
-    {
-        socklen_t len = sizeof(ss);
-        if ((fd = accept4(lease_public_fd(pl->lease), (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0)
-            return;
-        sockaddr_to_wire(&ss, &client);
-        /* A client pinned for its address proves that key; any other a
-         * trusted CA's certificate.  Nothing reaches the program before. */
-        if (peers_refresh(config->peers, why, sizeof(why)))
-            log_warn("%s: the peers file is ignored: %s", lease_who(pl->lease), why);
-        peers_lookup_client(config->peers, &client, &peer);
-        relay_conn_inbound(fd, &client, &target, &peer);
-    }
+    relay_accept_clients(lease_public_fd(pl->lease), &target, lease_who(pl->lease), config);
 }
 
 static void tls_event(struct watch *watch, uint32_t events, const struct service_config *config)

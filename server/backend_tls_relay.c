@@ -382,6 +382,29 @@ struct relay_conn *relay_conn_inbound(int client_fd, const struct secsock_addr *
     return rc;
 }
 
+void relay_accept_clients(int listen_fd, const struct inbound_target *target, const char *who,
+                          const struct service_config *config)
+{
+    struct sockaddr_storage ss;
+    struct secsock_addr client;
+    struct peer peer;
+    char why[300];
+    int fd;
+
+    for (;;)
+    {
+        socklen_t len = sizeof(ss);
+        if ((fd = accept4(listen_fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0) return;
+        sockaddr_to_wire(&ss, &client);
+        /* A client pinned for its address proves that key; any other a
+         * trusted CA's certificate.  Nothing reaches the program before. */
+        if (peers_refresh(config->peers, why, sizeof(why)))
+            log_warn("%s: the peers file is ignored: %s", who, why);
+        peers_lookup_client(config->peers, &client, &peer);
+        relay_conn_inbound(fd, &client, target, &peer);
+    }
+}
+
 void relay_conn_forget_owner(const void *owner)
 {
     for (struct relay_conn *rc = relays, *next; rc; rc = next)

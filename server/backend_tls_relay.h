@@ -46,6 +46,10 @@ struct relay_conn *relay_conn_start(struct reply_to to, const struct secsock_msg
  * connection and connect it to the program (target). */
 struct relay_conn *relay_conn_inbound(int client_fd, const struct secsock_addr *client,
                                       const struct inbound_target *target, const struct peer *peer);
+/* Accepts every client waiting on listen_fd (non-blocking) and relays
+ * each with relay_conn_inbound, its pins looked up in the peers file. */
+void relay_accept_clients(int listen_fd, const struct inbound_target *target, const char *who,
+                          const struct service_config *config);
 /* The lease or side listener went away: nothing more is announced for it. */
 void relay_conn_forget_owner(const void *owner);
 /* One of its descriptors is ready. */

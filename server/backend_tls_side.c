@@ -13,7 +13,6 @@
 #include "policy.h"
 #include "sockaddr_posix.h"
 #include "secsock/settings.h"
-#include "secsock/wsaerr.h"
 
 struct side_listener {
     struct watch watch;               /* kind TLS_WATCH_SIDE; first: the session's state is told by it */
@@ -43,15 +42,11 @@ int tls_side_serves_bind(const struct secsock_msg_bind *req, uint32_t backends, 
 void *tls_side_bind(struct reply_to to, const struct secsock_msg_bind *req, const char *who,
                     struct secsock_addr *bound, uint32_t *wsa_error)
 {
-    struct side_listener *side = calloc(1, sizeof(*side));
+    struct side_listener *side = backend_bind_state(sizeof(*side), wsa_error);
 
     (void)req;
     (void)bound;
-    if (!side)
-    {
-        *wsa_error = SECSOCK_WSAENOBUFS;
-        return NULL;
-    }
+    if (!side) return NULL;
     side->watch.owner = &backend_tls;
     side->watch.kind = TLS_WATCH_SIDE;
     side->owner = to;
@@ -145,27 +140,13 @@ void tls_side_closed(struct side_listener *side)
 void tls_side_accept(struct side_listener *side, const struct service_config *config)
 {
     struct inbound_target target;
-    struct sockaddr_storage ss;
-    struct secsock_addr client;
-    struct peer peer;
-    char why[300];
-    int fd;
 
     target.owner = side;
     target.announce_to = side->owner;
     target.deliver_to = side->deliver_to;
     target.guard = NULL;
     target.target_name = side->target_name;
-    for (;;)
-    {
-        socklen_t len = sizeof(ss);
-        if ((fd = accept4(side->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC)) < 0) return;
-        sockaddr_to_wire(&ss, &client);
-        if (peers_refresh(config->peers, why, sizeof(why)))
-            log_warn("%s: the peers file is ignored: %s", side->who, why);
-        peers_lookup_client(config->peers, &client, &peer);
-        relay_conn_inbound(fd, &client, &target, &peer);
-    }
+    relay_accept_clients(side->fd, &target, side->who, config);
 }
 
 uint16_t tls_side_port_for(uint16_t public_port)

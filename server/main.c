@@ -247,12 +247,80 @@ static void detached_ready(int ready[2], int log_stderr)
     close(ready[1]);
 }
 
+/* The relay idle timeout from the environment, and the runtime directory
+ * (o->dir, found when not given) made private: 0, or the exit status. */
+static int prepare_runtime(struct options *o, unsigned int *idle_timeout)
+{
+    char why[4400];
+
+    if (read_idle_timeout(idle_timeout))
+    {
+        fprintf(stderr, "secsockd: SECSOCK_RELAY_IDLE_TIMEOUT must be a number of seconds (at most a week)\n");
+        return 2;
+    }
+    if (!o->dir[0] && secsock_runtime_dir(o->dir, sizeof(o->dir)))
+    {
+        fprintf(stderr, "secsockd: no runtime directory: set SECSOCK_RUNTIME_DIR, XDG_RUNTIME_DIR or HOME\n");
+        return 1;
+    }
+    umask(077);
+    if (runtime_dir_prepare(o->dir, why, sizeof(why)))
+    {
+        fprintf(stderr, "secsockd: refusing to run: %s\n", why);
+        return 1;
+    }
+    return 0;
+}
+
+/* The one-instance lock of dir: its descriptor, or -1 with the exit
+ * status in *status (0 when a daemon finds one running already). */
+static int lock_instance(const char *dir, int daemonize, int *status)
+{
+    int running, lock_fd = take_lock(dir, &running);
+
+    if (lock_fd >= 0) return lock_fd;
+    if (running)
+    {
+        if (!daemonize) fprintf(stderr, "secsockd: already running for %s\n", dir);
+        *status = daemonize ? 0 : 1;
+        return -1;
+    }
+    fprintf(stderr, "secsockd: cannot lock %s/" SECSOCK_LOCK_FILE ": %s\n", dir, strerror(errno));
+    *status = 1;
+    return -1;
+}
+
+/* The log file of dir (its name in path), opened for log_*: 0 or -1. */
+static int open_log_file(const char *dir, char *path, size_t size, FILE **log_file)
+{
+    snprintf(path, size, "%s/" SECSOCK_LOG_FILE, dir);
+    if (!(*log_file = fopen(path, "ae")))
+    {
+        fprintf(stderr, "secsockd: cannot open %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    log_open(*log_file);
+    return 0;
+}
+
+/* After the event loop: the control file goes, then everything held. */
+static void stop_service(const char *dir, int listen_fd, int lock_fd, struct service_config *config, FILE *log_file)
+{
+    runtime_dir_remove_control(dir);
+    log_info("stopped");
+    close(listen_fd);
+    close(lock_fd);
+    if (config->tls_ready) tls_trust_shutdown();
+    peers_free(config->peers);
+    if (log_file) fclose(log_file);
+}
+
 int main(int argc, char **argv)
 {
     static struct service_config config;
     struct options o;
     char why[4400], path[4200];
-    int lock_fd, listen_fd, running, ready[2] = { -1, -1 }, ret;
+    int lock_fd, listen_fd, ready[2] = { -1, -1 }, ret;
     uint16_t port;
     unsigned int idle_timeout;
     char ktls_status[256];
@@ -265,43 +333,10 @@ int main(int argc, char **argv)
     log_stderr = o.log_stderr;
     close_inherited();
     raise_descriptor_limit();
-    if (read_idle_timeout(&idle_timeout))
-    {
-        fprintf(stderr, "secsockd: SECSOCK_RELAY_IDLE_TIMEOUT must be a number of seconds (at most a week)\n");
-        return 2;
-    }
-    if (!dir[0] && secsock_runtime_dir(o.dir, sizeof(o.dir)))
-    {
-        fprintf(stderr, "secsockd: no runtime directory: set SECSOCK_RUNTIME_DIR, XDG_RUNTIME_DIR or HOME\n");
-        return 1;
-    }
-    umask(077);
-    if (runtime_dir_prepare(dir, why, sizeof(why)))
-    {
-        fprintf(stderr, "secsockd: refusing to run: %s\n", why);
-        return 1;
-    }
+    if ((ret = prepare_runtime(&o, &idle_timeout))) return ret;
     ktls_setup(dir, argv, ktls_status, sizeof(ktls_status));
-    if ((lock_fd = take_lock(dir, &running)) < 0)
-    {
-        if (running)
-        {
-            if (!daemonize) fprintf(stderr, "secsockd: already running for %s\n", dir);
-            return daemonize ? 0 : 1;
-        }
-        fprintf(stderr, "secsockd: cannot lock %s/" SECSOCK_LOCK_FILE ": %s\n", dir, strerror(errno));
-        return 1;
-    }
-    if (!log_stderr)
-    {
-        snprintf(path, sizeof(path), "%s/" SECSOCK_LOG_FILE, dir);
-        if (!(log_file = fopen(path, "ae")))
-        {
-            fprintf(stderr, "secsockd: cannot open %s: %s\n", path, strerror(errno));
-            return 1;
-        }
-        log_open(log_file);
-    }
+    if ((lock_fd = lock_instance(dir, daemonize, &ret)) < 0) return ret;
+    if (!log_stderr && open_log_file(dir, path, sizeof(path), &log_file)) return 1;
     memset(&config, 0, sizeof(config));
     if (setup_config_dir(&config, why, sizeof(why)))
     {
@@ -323,12 +358,6 @@ int main(int argc, char **argv)
     if (daemonize) detached_ready(ready, log_stderr);
 
     if (service_run(listen_fd, &config, &stop_requested)) log_error("event loop failed: %s", strerror(errno));
-    runtime_dir_remove_control(dir);
-    log_info("stopped");
-    close(listen_fd);
-    close(lock_fd);
-    if (config.tls_ready) tls_trust_shutdown();
-    peers_free(config.peers);
-    if (log_file) fclose(log_file);
+    stop_service(dir, listen_fd, lock_fd, &config, log_file);
     return 0;
 }

@@ -44,12 +44,7 @@ int runtime_dir_prepare(const char *dir, char *why, size_t why_len)
         snprintf(why, why_len, "cannot stat %s: %s", dir, strerror(errno));
         return -1;
     }
-    if (!S_ISDIR(st.st_mode))
-    {
-        snprintf(why, why_len, "%s is not a directory", dir);
-        return -1;
-    }
-    return secsock_check_private(&st, dir, why, why_len);
+    return secsock_check_private_dir(&st, dir, why, why_len);
 }
 
 int runtime_dir_write_control(const char *dir, const struct secsock_control_info *info)

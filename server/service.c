@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "backend.h"
+#include "secsock/wsaerr.h"
 #include "log.h"
 #include "peer_uid.h"
 #include "service.h"
@@ -126,6 +127,14 @@ static struct session *session_of(struct reply_to to)
 /* A backend's message to its session: queued here, written by the
  * session's own EPOLLOUT, so no caller loses its place. */
 static int flush(struct session *s);
+
+void *backend_bind_state(size_t size, uint32_t *wsa_error)
+{
+    void *state = calloc(1, size);
+
+    if (!state) *wsa_error = SECSOCK_WSAENOBUFS;
+    return state;
+}
 
 void backend_reply(struct reply_to to, const struct secsock_msg *msg, enum reply_next next)
 {

@@ -126,16 +126,23 @@ enum secsock_verdict {
  * handshake, verify) before its final verdict. */
 #define SECSOCK_SETUP_TIMEOUT_S 10
 
-#define F_U8(n)        uint8_t n;
-#define F_U16(n)       uint16_t n;
-#define F_U32(n)       uint32_t n;
-#define F_U64(n)       uint64_t n;
-#define F_BYTES(n, l)  uint8_t n[l];
-#define F_STR(n)       char n[SECSOCK_MAX_STR + 1];
-#define F_ADDR(n)      struct secsock_addr n;
+/* messages.def's field kinds, each one SECSOCK_FIELD(kind, name,
+ * declaration) that a generator defines: here the structs' members,
+ * in libs/secsock/proto.c one codec call per field.  The kinds are int (its
+ * wire size is its member's), bytes, str and addr. */
+#define F_U8(n)        SECSOCK_FIELD(int, n, uint8_t n)
+#define F_U16(n)       SECSOCK_FIELD(int, n, uint16_t n)
+#define F_U32(n)       SECSOCK_FIELD(int, n, uint32_t n)
+#define F_U64(n)       SECSOCK_FIELD(int, n, uint64_t n)
+#define F_BYTES(n, l)  SECSOCK_FIELD(bytes, n, uint8_t n[l])
+#define F_STR(n)       SECSOCK_FIELD(str, n, char n[SECSOCK_MAX_STR + 1])
+#define F_ADDR(n)      SECSOCK_FIELD(addr, n, struct secsock_addr n)
+
+#define SECSOCK_FIELD(kind, n, decl) decl;
 #define SECSOCK_MSG(NAME, code, member, fields) struct secsock_msg_##member { fields };
 #include "messages.def"
 #undef SECSOCK_MSG
+#undef SECSOCK_FIELD
 
 enum secsock_msg_type {
 #define SECSOCK_MSG(NAME, code, member, fields) SECSOCK_MSG_##NAME = code,
@@ -151,13 +158,6 @@ struct secsock_msg {
 #undef SECSOCK_MSG
     } u;
 };
-#undef F_U8
-#undef F_U16
-#undef F_U32
-#undef F_U64
-#undef F_BYTES
-#undef F_STR
-#undef F_ADDR
 
 enum secsock_proto_status {
     SECSOCK_PROTO_OK         =  0,

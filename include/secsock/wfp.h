@@ -54,15 +54,20 @@ typedef enum FWP_FILTER_ENUM_TYPE_ {
 typedef struct FWP_BYTE_ARRAY16_ { UINT8 byteArray16[16]; } FWP_BYTE_ARRAY16;
 typedef struct FWP_BYTE_BLOB_ { UINT32 size; UINT8 *data; } FWP_BYTE_BLOB;
 
+/* The members a condition value shares with a value (the Windows headers
+ * spell them out in both). */
+#define SECSOCK_FWP_VALUE_MEMBERS \
+        UINT8 uint8; \
+        UINT16 uint16; \
+        UINT32 uint32; \
+        UINT64 *uint64; \
+        FWP_BYTE_ARRAY16 *byteArray16; \
+        FWP_BYTE_BLOB *byteBlob;
+
 typedef struct FWP_VALUE0_ {
     FWP_DATA_TYPE type;
     union {
-        UINT8 uint8;
-        UINT16 uint16;
-        UINT32 uint32;
-        UINT64 *uint64;
-        FWP_BYTE_ARRAY16 *byteArray16;
-        FWP_BYTE_BLOB *byteBlob;
+        SECSOCK_FWP_VALUE_MEMBERS
         void *pointer;
     };
 } FWP_VALUE0;
@@ -74,17 +79,13 @@ typedef struct FWP_RANGE0_ { FWP_VALUE0 valueLow; FWP_VALUE0 valueHigh; } FWP_RA
 typedef struct FWP_CONDITION_VALUE0_ {
     FWP_DATA_TYPE type;
     union {
-        UINT8 uint8;
-        UINT16 uint16;
-        UINT32 uint32;
-        UINT64 *uint64;
-        FWP_BYTE_ARRAY16 *byteArray16;
-        FWP_BYTE_BLOB *byteBlob;
+        SECSOCK_FWP_VALUE_MEMBERS
         FWP_V4_ADDR_AND_MASK *v4AddrMask;
         FWP_V6_ADDR_AND_MASK *v6AddrMask;
         FWP_RANGE0 *rangeValue;
     };
 } FWP_CONDITION_VALUE0;
+#undef SECSOCK_FWP_VALUE_MEMBERS
 
 /* ---- fwpmtypes.h ----------------------------------------------------------------- */
 typedef struct FWPM_DISPLAY_DATA0_ { WCHAR *name; WCHAR *description; } FWPM_DISPLAY_DATA0;
@@ -200,10 +201,14 @@ typedef struct IKEEXT_PROPOSAL0_ {
     IKEEXT_DH_GROUP dhGroup;
     UINT32 quickModeLimit;
 } IKEEXT_PROPOSAL0;
-typedef struct IKEEXT_TRAFFIC0_ {
-    FWP_IP_VERSION ipVersion;
-    union { UINT32 localV4Address; UINT8 localV6Address[16]; };
+/* The head IKEEXT_TRAFFIC0 and IPSEC_TRAFFIC0 share: the version and both ends. */
+#define SECSOCK_TRAFFIC_ENDS \
+    FWP_IP_VERSION ipVersion; \
+    union { UINT32 localV4Address; UINT8 localV6Address[16]; }; \
     union { UINT32 remoteV4Address; UINT8 remoteV6Address[16]; };
+
+typedef struct IKEEXT_TRAFFIC0_ {
+    SECSOCK_TRAFFIC_ENDS
     UINT64 authIpFilterId;
 } IKEEXT_TRAFFIC0;
 typedef struct IKEEXT_PRESHARED_KEY_AUTHENTICATION0_ { FWP_BYTE_BLOB presharedKey; } IKEEXT_PRESHARED_KEY_AUTHENTICATION0;
@@ -311,13 +316,12 @@ typedef struct IPSEC_SA_BUNDLE0_ {
     IPSEC_PFS_GROUP pfsGroup;
 } IPSEC_SA_BUNDLE0;
 typedef struct IPSEC_TRAFFIC0_ {
-    FWP_IP_VERSION ipVersion;
-    union { UINT32 localV4Address; UINT8 localV6Address[16]; };
-    union { UINT32 remoteV4Address; UINT8 remoteV6Address[16]; };
+    SECSOCK_TRAFFIC_ENDS
     IPSEC_TRAFFIC_TYPE trafficType;
     union { UINT64 ipsecFilterId; UINT64 tunnelPolicyId; };
     UINT16 remotePort;
 } IPSEC_TRAFFIC0;
+#undef SECSOCK_TRAFFIC_ENDS
 typedef struct IPSEC_SA_DETAILS0_ {
     FWP_IP_VERSION ipVersion;
     FWP_DIRECTION saDirection;
@@ -362,34 +366,25 @@ SECSOCK_WFP_GUID(FWPM_CONDITION_IP_REMOTE_PORT, 0xc35a604d, 0xd22b, 0x4e1a, 0x91
 void WINAPI FwpmFreeMemory0(void **p);
 
 /* ---- layouts, as documented (the same on Windows and under mingw-w64) ----------------------- */
+/* One list for both architectures: the 64-bit value, then the 32-bit one. */
 #ifdef _WIN64
-C_ASSERT(sizeof(FWP_VALUE0) == 16);
-C_ASSERT(sizeof(FWPM_FILTER_CONDITION0) == 40);
-C_ASSERT(sizeof(FWPM_FILTER0) == 200);
-C_ASSERT(offsetof(FWPM_FILTER0, filterId) == 176);
-C_ASSERT(sizeof(FWPM_FILTER_ENUM_TEMPLATE0) == 72);
-C_ASSERT(sizeof(FWPM_PROVIDER_CONTEXT0) == 88);
-C_ASSERT(sizeof(IKEEXT_SA_DETAILS0) == 160);
-C_ASSERT(offsetof(IKEEXT_SA_DETAILS0, ikeCredentials) == 120);
-C_ASSERT(sizeof(IPSEC_SA_DETAILS0) == 168);
-C_ASSERT(offsetof(IPSEC_SA_DETAILS0, saBundle) == 64);
-C_ASSERT(offsetof(IPSEC_SA_BUNDLE0, mmSaId) == 72);
-C_ASSERT(sizeof(IPSEC_SA_CONTEXT0) == 24);
-C_ASSERT(sizeof(IPSEC_SA_CONTEXT_ENUM_TEMPLATE0) == 32);
+#define SECSOCK_WFP_ABI(win64, win32) (win64)
 #else
-C_ASSERT(sizeof(FWP_VALUE0) == 8);
-C_ASSERT(sizeof(FWPM_FILTER_CONDITION0) == 28);
-C_ASSERT(sizeof(FWPM_FILTER0) == 152);
-C_ASSERT(offsetof(FWPM_FILTER0, filterId) == 136);
-C_ASSERT(sizeof(FWPM_FILTER_ENUM_TEMPLATE0) == 48);
-C_ASSERT(sizeof(FWPM_PROVIDER_CONTEXT0) == 56);
-C_ASSERT(sizeof(IKEEXT_SA_DETAILS0) == 152);
-C_ASSERT(offsetof(IKEEXT_SA_DETAILS0, ikeCredentials) == 120);
-C_ASSERT(sizeof(IPSEC_SA_DETAILS0) == 144);
-C_ASSERT(offsetof(IPSEC_SA_DETAILS0, saBundle) == 64);
-C_ASSERT(offsetof(IPSEC_SA_BUNDLE0, mmSaId) == 56);
-C_ASSERT(sizeof(IPSEC_SA_CONTEXT0) == 16);
-C_ASSERT(sizeof(IPSEC_SA_CONTEXT_ENUM_TEMPLATE0) == 16);
+#define SECSOCK_WFP_ABI(win64, win32) (win32)
 #endif
+C_ASSERT(sizeof(FWP_VALUE0) == SECSOCK_WFP_ABI(16, 8));
+C_ASSERT(sizeof(FWPM_FILTER_CONDITION0) == SECSOCK_WFP_ABI(40, 28));
+C_ASSERT(sizeof(FWPM_FILTER0) == SECSOCK_WFP_ABI(200, 152));
+C_ASSERT(offsetof(FWPM_FILTER0, filterId) == SECSOCK_WFP_ABI(176, 136));
+C_ASSERT(sizeof(FWPM_FILTER_ENUM_TEMPLATE0) == SECSOCK_WFP_ABI(72, 48));
+C_ASSERT(sizeof(FWPM_PROVIDER_CONTEXT0) == SECSOCK_WFP_ABI(88, 56));
+C_ASSERT(sizeof(IKEEXT_SA_DETAILS0) == SECSOCK_WFP_ABI(160, 152));
+C_ASSERT(offsetof(IKEEXT_SA_DETAILS0, ikeCredentials) == 120);
+C_ASSERT(sizeof(IPSEC_SA_DETAILS0) == SECSOCK_WFP_ABI(168, 144));
+C_ASSERT(offsetof(IPSEC_SA_DETAILS0, saBundle) == 64);
+C_ASSERT(offsetof(IPSEC_SA_BUNDLE0, mmSaId) == SECSOCK_WFP_ABI(72, 56));
+C_ASSERT(sizeof(IPSEC_SA_CONTEXT0) == SECSOCK_WFP_ABI(24, 16));
+C_ASSERT(sizeof(IPSEC_SA_CONTEXT_ENUM_TEMPLATE0) == SECSOCK_WFP_ABI(32, 16));
+#undef SECSOCK_WFP_ABI
 
 #endif /* SECSOCK_WFP_H */

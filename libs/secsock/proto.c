@@ -93,54 +93,76 @@ static void get_addr(struct reader *r, struct secsock_addr *a)
     if (!r->status && !family_known(a->family)) r->status = SECSOCK_PROTO_EADDR;
 }
 
-/* One encoder and one decoder per message, from the list. */
-#define F_U8(n)       put_uint(w, m->n, 1);
-#define F_U16(n)      put_uint(w, m->n, 2);
-#define F_U32(n)      put_uint(w, m->n, 4);
-#define F_U64(n)      put_uint(w, m->n, 8);
-#define F_BYTES(n, l) put_bytes(w, m->n, l);
-#define F_STR(n)      put_str(w, m->n, sizeof(m->n));
-#define F_ADDR(n)     put_addr(w, &m->n);
-#define SECSOCK_MSG(NAME, code, member, fields) \
-    static void encode_##member(struct writer *w, const struct secsock_msg_##member *m) { fields }
-#include "secsock/messages.def"
-#undef SECSOCK_MSG
-#undef F_U8
-#undef F_U16
-#undef F_U32
-#undef F_U64
-#undef F_BYTES
-#undef F_STR
-#undef F_ADDR
+/* An integer member of size bytes, read or written whole. */
+static uint64_t load_uint(const void *p, size_t size)
+{
+    switch (size)
+    {
+    case 1: return *(const uint8_t *)p;
+    case 2: return *(const uint16_t *)p;
+    case 4: return *(const uint32_t *)p;
+    default: return *(const uint64_t *)p;
+    }
+}
 
-#define F_U8(n)       m->n = (uint8_t)get_uint(r, 1);
-#define F_U16(n)      m->n = (uint16_t)get_uint(r, 2);
-#define F_U32(n)      m->n = (uint32_t)get_uint(r, 4);
-#define F_U64(n)      m->n = get_uint(r, 8);
-#define F_BYTES(n, l) get_bytes(r, m->n, l);
-#define F_STR(n)      get_str(r, m->n);
-#define F_ADDR(n)     get_addr(r, &m->n);
+static void store_uint(void *p, size_t size, uint64_t v)
+{
+    switch (size)
+    {
+    case 1: *(uint8_t *)p = (uint8_t)v; break;
+    case 2: *(uint16_t *)p = (uint16_t)v; break;
+    case 4: *(uint32_t *)p = (uint32_t)v; break;
+    default: *(uint64_t *)p = v; break;
+    }
+}
+
+/* One codec per message, from the list, that encodes (w) or decodes (r)
+ * each field in order. */
+struct codec { struct writer *w; struct reader *r; };
+
+static void field_int(struct codec *c, void *p, size_t size)
+{
+    if (c->w) put_uint(c->w, load_uint(p, size), (unsigned int)size);
+    else store_uint(p, size, get_uint(c->r, (unsigned int)size));
+}
+
+static void field_bytes(struct codec *c, void *p, size_t size)
+{
+    if (c->w) put_bytes(c->w, p, size);
+    else get_bytes(c->r, p, size);
+}
+
+static void field_str(struct codec *c, void *p, size_t size)
+{
+    if (c->w) put_str(c->w, p, size);
+    else get_str(c->r, p);
+}
+
+static void field_addr(struct codec *c, void *p, size_t size)
+{
+    (void)size;
+    if (c->w) put_addr(c->w, p);
+    else get_addr(c->r, p);
+}
+
+#define SECSOCK_FIELD(kind, n, decl) field_##kind(c, &m->n, sizeof(m->n));
 #define SECSOCK_MSG(NAME, code, member, fields) \
-    static void decode_##member(struct reader *r, struct secsock_msg_##member *m) { fields }
+    static void codec_##member(struct codec *c, struct secsock_msg_##member *m) { fields }
 #include "secsock/messages.def"
 #undef SECSOCK_MSG
-#undef F_U8
-#undef F_U16
-#undef F_U32
-#undef F_U64
-#undef F_BYTES
-#undef F_STR
-#undef F_ADDR
+#undef SECSOCK_FIELD
 
 int secsock_msg_encode(const struct secsock_msg *msg, uint8_t *buf, size_t cap)
 {
     struct writer w = { buf, cap, SECSOCK_HEADER_LEN, 0 };
+    struct codec c = { &w, NULL };
 
     if (cap < SECSOCK_HEADER_LEN) return SECSOCK_PROTO_ESPACE;
+    /* The codec takes the message as writable; encoding only reads it. */
     switch (msg->type)
     {
 #define SECSOCK_MSG(NAME, code, member, fields) \
-    case SECSOCK_MSG_##NAME: encode_##member(&w, &msg->u.member); break;
+    case SECSOCK_MSG_##NAME: codec_##member(&c, (struct secsock_msg_##member *)&msg->u.member); break;
 #include "secsock/messages.def"
 #undef SECSOCK_MSG
     default: return SECSOCK_PROTO_ETYPE;
@@ -188,6 +210,7 @@ int secsock_frame_version(const uint8_t *hdr, size_t len)
 int secsock_msg_decode(uint16_t type, const uint8_t *payload, size_t len, struct secsock_msg *msg)
 {
     struct reader r = { payload, len, 0, 0 };
+    struct codec c = { NULL, &r };
 
     memset(msg, 0, sizeof(*msg));
     if (len > SECSOCK_MAX_PAYLOAD) return SECSOCK_PROTO_ELENGTH;
@@ -195,7 +218,7 @@ int secsock_msg_decode(uint16_t type, const uint8_t *payload, size_t len, struct
     switch (type)
     {
 #define SECSOCK_MSG(NAME, code, member, fields) \
-    case SECSOCK_MSG_##NAME: decode_##member(&r, &msg->u.member); break;
+    case SECSOCK_MSG_##NAME: codec_##member(&c, &msg->u.member); break;
 #include "secsock/messages.def"
 #undef SECSOCK_MSG
     default: return SECSOCK_PROTO_ETYPE;

@@ -27,6 +27,9 @@ int secsock_client_read_secret(const char *config_dir, uint8_t secret[SECSOCK_SE
  * file is the caller's to check. */
 struct stat;
 int secsock_check_private(const struct stat *st, const char *path, char *why, size_t why_len);
+/* The same of a directory (st of dir): -1 with the reason in why for
+ * anything else. */
+int secsock_check_private_dir(const struct stat *st, const char *dir, char *why, size_t why_len);
 
 /* Reads the secret file at path, refusing one that is not a regular file
  * of this user closed to everybody else, or a symlink: 0, 1 when there is

@@ -60,6 +60,16 @@ int secsock_check_private(const struct stat *st, const char *path, char *why, si
     return 0;
 }
 
+int secsock_check_private_dir(const struct stat *st, const char *dir, char *why, size_t why_len)
+{
+    if (!S_ISDIR(st->st_mode))
+    {
+        snprintf(why, why_len, "%s is not a directory", dir);
+        return -1;
+    }
+    return secsock_check_private(st, dir, why, why_len);
+}
+
 int secsock_read_secret_file(const char *path, uint8_t secret[SECSOCK_SECRET_LEN], char *why, size_t why_len)
 {
     char text[SECSOCK_SECRET_MAX + 1];
@@ -110,12 +120,7 @@ int secsock_client_read_secret(const char *config_dir, uint8_t secret[SECSOCK_SE
         snprintf(why, why_len, "no config directory %s (%s): the service never ran", config_dir, strerror(errno));
         return -1;
     }
-    if (!S_ISDIR(st.st_mode))
-    {
-        snprintf(why, why_len, "%s is not a directory", config_dir);
-        return -1;
-    }
-    if (secsock_check_private(&st, config_dir, why, why_len)) return -1;
+    if (secsock_check_private_dir(&st, config_dir, why, why_len)) return -1;
     snprintf(path, sizeof(path), "%s/" SECSOCK_SECRET_FILE, config_dir);
     if ((ret = secsock_read_secret_file(path, secret, why, why_len)) > 0)
         snprintf(why, why_len, "cannot open %s: %s", path, strerror(ENOENT));

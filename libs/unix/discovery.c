@@ -44,6 +44,19 @@ static int check_header(const uint8_t *buf, size_t len, enum discovery_type type
     return DISCOVERY_OK;
 }
 
+/* A message of type, exactly want bytes: its nonce, and where its body
+ * starts (*body); the header's status otherwise. */
+static int read_header(const uint8_t *buf, size_t len, enum discovery_type type, size_t want,
+                       uint8_t nonce[DISCOVERY_NONCE_LEN], const uint8_t **body)
+{
+    int status = check_header(buf, len, type, want);
+
+    if (status) return status;
+    memcpy(nonce, buf + 6, DISCOVERY_NONCE_LEN);
+    *body = buf + 6 + DISCOVERY_NONCE_LEN;
+    return DISCOVERY_OK;
+}
+
 static int answer_valid(uint8_t flags, uint16_t tls_port)
 {
     if (flags & ~DISCOVERY_FLAG_TLS) return DISCOVERY_E_FLAGS;
@@ -83,27 +96,26 @@ int discovery_encode_answer(const struct discovery_answer *answer, uint8_t *buf,
 
 int discovery_decode_probe(const uint8_t *buf, size_t len, struct discovery_probe *out)
 {
-    int status = check_header(buf, len, DISCOVERY_PROBE, DISCOVERY_PROBE_LEN);
     struct discovery_probe probe;
+    const uint8_t *p;
+    int status;
 
-    if (status) return status;
-    memcpy(probe.nonce, buf + 6, DISCOVERY_NONCE_LEN);
-    probe.port = (uint16_t)(buf[22] << 8 | buf[23]);
-    if (!probe.port) return DISCOVERY_E_PORT;
+    if ((status = read_header(buf, len, DISCOVERY_PROBE, DISCOVERY_PROBE_LEN, probe.nonce, &p))) return status;
+    if (!(probe.port = (uint16_t)(p[0] << 8 | p[1]))) return DISCOVERY_E_PORT;
     *out = probe;
     return DISCOVERY_OK;
 }
 
 int discovery_decode_answer(const uint8_t *buf, size_t len, struct discovery_answer *out)
 {
-    int status = check_header(buf, len, DISCOVERY_ANSWER, DISCOVERY_ANSWER_LEN);
     struct discovery_answer answer;
+    const uint8_t *p;
+    int status;
 
-    if (status) return status;
-    memcpy(answer.nonce, buf + 6, DISCOVERY_NONCE_LEN);
-    answer.flags = buf[22];
-    answer.tls_port = (uint16_t)(buf[23] << 8 | buf[24]);
-    answer.lifetime = (uint32_t)buf[25] << 24 | (uint32_t)buf[26] << 16 | (uint32_t)buf[27] << 8 | buf[28];
+    if ((status = read_header(buf, len, DISCOVERY_ANSWER, DISCOVERY_ANSWER_LEN, answer.nonce, &p))) return status;
+    answer.flags = p[0];
+    answer.tls_port = (uint16_t)(p[1] << 8 | p[2]);
+    answer.lifetime = (uint32_t)p[3] << 24 | (uint32_t)p[4] << 16 | (uint32_t)p[5] << 8 | p[6];
     if ((status = answer_valid(answer.flags, answer.tls_port))) return status;
     *out = answer;
     return DISCOVERY_OK;

@@ -45,8 +45,9 @@ const char *vici_strerror(int status)
 const char *vici_packet_type_name(int type)
 {
     static const char *const names[] = {
-        "CMD_REQUEST", "CMD_RESPONSE", "CMD_UNKNOWN", "EVENT_REGISTER",
-        "EVENT_UNREGISTER", "EVENT_CONFIRM", "EVENT_UNKNOWN", "EVENT",
+#define PACKET_TYPE_NAME(name, value) [value] = #name,
+        VICI_PACKET_TYPES(PACKET_TYPE_NAME)
+#undef PACKET_TYPE_NAME
     };
     return type >= 0 && type <= VICI_EVENT ? names[type] : "?";
 }

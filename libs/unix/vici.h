@@ -21,15 +21,16 @@
 #define VICI_MAX_NAME      255u           /* names have a 1-byte length */
 #define VICI_MAX_VALUE     65535u         /* values have a 2-byte length */
 
+/* The packet types and their values: one list for the enum and for
+ * vici_packet_type_name(). */
+#define VICI_PACKET_TYPES(X) \
+    X(CMD_REQUEST, 0) X(CMD_RESPONSE, 1) X(CMD_UNKNOWN, 2) X(EVENT_REGISTER, 3) \
+    X(EVENT_UNREGISTER, 4) X(EVENT_CONFIRM, 5) X(EVENT_UNKNOWN, 6) X(EVENT, 7)
+
 enum vici_packet_type {
-    VICI_CMD_REQUEST      = 0,
-    VICI_CMD_RESPONSE     = 1,
-    VICI_CMD_UNKNOWN      = 2,
-    VICI_EVENT_REGISTER   = 3,
-    VICI_EVENT_UNREGISTER = 4,
-    VICI_EVENT_CONFIRM    = 5,
-    VICI_EVENT_UNKNOWN    = 6,
-    VICI_EVENT            = 7,
+#define VICI_PACKET_TYPE(name, value) VICI_##name = value,
+    VICI_PACKET_TYPES(VICI_PACKET_TYPE)
+#undef VICI_PACKET_TYPE
 };
 
 enum vici_element_type {

@@ -45,6 +45,16 @@ static void begin(struct vici_builder *b, const char *command)
     vici_begin_packet(b, VICI_CMD_REQUEST, command);
 }
 
+/* A command whose request is one key and its string value. */
+static int run_keyed(struct vici_client *c, const char *command, const char *key, const char *value)
+{
+    struct vici_builder b;
+
+    begin(&b, command);
+    vici_key_str(&b, key, value);
+    return run(c, &b, 0);
+}
+
 static void copy_field(const struct vici_node *root, const char *key, char *dst, size_t size)
 {
     const char *v = vici_find_str(root, key);
@@ -176,11 +186,7 @@ int vici_load_conn(struct vici_client *c, const struct vici_conn_spec *s)
 
 int vici_unload_conn(struct vici_client *c, const char *name)
 {
-    struct vici_builder b;
-
-    begin(&b, "unload-conn");
-    vici_key_str(&b, "name", name);
-    return run(c, &b, 0);
+    return run_keyed(c, "unload-conn", "name", name);
 }
 
 int vici_get_conns(struct vici_client *c, void (*fn)(void *ctx, const char *name), void *ctx)
@@ -219,11 +225,7 @@ int vici_load_shared(struct vici_client *c, const char *id, const void *secret, 
 
 int vici_unload_shared(struct vici_client *c, const char *id)
 {
-    struct vici_builder b;
-
-    begin(&b, "unload-shared");
-    vici_key_str(&b, "id", id);
-    return run(c, &b, 0);
+    return run_keyed(c, "unload-shared", "id", id);
 }
 
 /* initiate and terminate: charon waits up to timeout_ms itself; a
@@ -265,11 +267,7 @@ int vici_install(struct vici_client *c, const char *child, const char *ike)
 
 int vici_uninstall(struct vici_client *c, const char *child)
 {
-    struct vici_builder b;
-
-    begin(&b, "uninstall");
-    vici_key_str(&b, "child", child);
-    return run(c, &b, 0);
+    return run_keyed(c, "uninstall", "child", child);
 }
 
 struct sa_stream {

@@ -282,12 +282,20 @@ int secsock_xfrm_next_msg(const uint8_t *buf, size_t len, size_t *offset, struct
     return 1;
 }
 
+/* The fixed structure a message starts with, copied out (size bytes):
+ * 0, or -EBADMSG for a shorter message. */
+static int copy_fixed(const uint8_t *payload, size_t len, void *k, size_t size)
+{
+    if (len < size) return -EBADMSG;
+    memcpy(k, payload, size);
+    return 0;
+}
+
 int secsock_xfrm_decode_error(const uint8_t *payload, size_t len, int *error)
 {
     int e;
 
-    if (len < sizeof(e)) return -EBADMSG;
-    memcpy(&e, payload, sizeof(e));
+    if (copy_fixed(payload, len, &e, sizeof(e))) return -EBADMSG;
     if (e > 0 || e < -4095) return -EBADMSG;
     *error = e;
     return 0;
@@ -362,8 +370,7 @@ int secsock_xfrm_decode_policy(const uint8_t *payload, size_t len, struct secsoc
 {
     struct xfrm_userpolicy_info k;
 
-    if (len < sizeof(k)) return -EBADMSG;
-    memcpy(&k, payload, sizeof(k));
+    if (copy_fixed(payload, len, &k, sizeof(k))) return -EBADMSG;
     policy_from_kernel(&k, out);
     return walk_attrs(payload, len, sizeof(k), visit_policy_attr, out);
 }
@@ -394,8 +401,7 @@ int secsock_xfrm_decode_sa(const uint8_t *payload, size_t len, struct secsock_xf
 {
     struct xfrm_usersa_info k;
 
-    if (len < sizeof(k)) return -EBADMSG;
-    memcpy(&k, payload, sizeof(k));
+    if (copy_fixed(payload, len, &k, sizeof(k))) return -EBADMSG;
     sa_from_kernel(&k, out);
     /* Nothing in the attributes is reported, but a malformed list still
      * means a malformed message. */
@@ -406,8 +412,7 @@ static int decode_acquire(const uint8_t *payload, size_t len, struct secsock_xfr
 {
     struct xfrm_user_acquire k;
 
-    if (len < sizeof(k)) return -EBADMSG;
-    memcpy(&k, payload, sizeof(k));
+    if (copy_fixed(payload, len, &k, sizeof(k))) return -EBADMSG;
     ev->kind = SECSOCK_XFRM_EV_ACQUIRE;
     ev->acquire_seq = k.seq;
     policy_from_kernel(&k.policy, &ev->policy);
@@ -426,8 +431,7 @@ static int decode_expire(const uint8_t *payload, size_t len, struct secsock_xfrm
 {
     struct xfrm_user_expire k;
 
-    if (len < sizeof(k)) return -EBADMSG;
-    memcpy(&k, payload, sizeof(k));
+    if (copy_fixed(payload, len, &k, sizeof(k))) return -EBADMSG;
     ev->kind = SECSOCK_XFRM_EV_EXPIRE;
     ev->hard = k.hard != 0;
     sa_from_kernel(&k.state, &ev->sa);
@@ -438,8 +442,7 @@ static int decode_polexpire(const uint8_t *payload, size_t len, struct secsock_x
 {
     struct xfrm_user_polexpire k;
 
-    if (len < sizeof(k)) return -EBADMSG;
-    memcpy(&k, payload, sizeof(k));
+    if (copy_fixed(payload, len, &k, sizeof(k))) return -EBADMSG;
     ev->kind = SECSOCK_XFRM_EV_POLEXPIRE;
     ev->hard = k.hard != 0;
     policy_from_kernel(&k.pol, &ev->policy);

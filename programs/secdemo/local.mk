@@ -6,11 +6,5 @@ SECDEMO32 = programs/secdemo/secdemo32.exe
 noinst_DATA += $(SECDEMO) $(SECDEMO32)
 CLEANFILES += $(SECDEMO) $(SECDEMO32)
 EXTRA_DIST += programs/secdemo/secdemo.c
-$(SECDEMO): $(top_srcdir)/programs/secdemo/secdemo.c $(top_srcdir)/include/secsock/securesock.h
-	@$(MKDIR_P) $(@D)
-	$(AM_V_CC)$(MINGW64_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_WIN32_WINNT=0x0601 \
-		-DNTDDI_VERSION=0x06010000 -I$(top_srcdir)/include -o $@ $< -lfwpuclnt -lws2_32
-$(SECDEMO32): $(top_srcdir)/programs/secdemo/secdemo.c $(top_srcdir)/include/secsock/securesock.h
-	@$(MKDIR_P) $(@D)
-	$(AM_V_CC)$(MINGW32_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_WIN32_WINNT=0x0601 \
-		-DNTDDI_VERSION=0x06010000 -I$(top_srcdir)/include -o $@ $< -lfwpuclnt -lws2_32
+$(eval $(call mingw_program,$(SECDEMO),programs/secdemo/secdemo.c,MINGW64_CC))
+$(eval $(call mingw_program,$(SECDEMO32),programs/secdemo/secdemo.c,MINGW32_CC))

@@ -62,13 +62,7 @@ ATTACK_CLIENT32 = tests/integration/attack_client32.exe
 check_DATA += $(ATTACK_CLIENT) $(ATTACK_CLIENT32)
 CLEANFILES += $(ATTACK_CLIENT) $(ATTACK_CLIENT32)
 EXTRA_DIST += tests/integration/attack_client.c tests/integration/fake_service.py tests/integration/attack-control.sh
-$(ATTACK_CLIENT): $(top_srcdir)/tests/integration/attack_client.c $(top_srcdir)/include/secsock/securesock.h
-	@$(MKDIR_P) $(@D)
-	$(AM_V_CC)$(MINGW64_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_WIN32_WINNT=0x0601 \
-		-DNTDDI_VERSION=0x06010000 -I$(top_srcdir)/include -o $@ $< -lfwpuclnt -lws2_32
-$(ATTACK_CLIENT32): $(top_srcdir)/tests/integration/attack_client.c $(top_srcdir)/include/secsock/securesock.h
-	@$(MKDIR_P) $(@D)
-	$(AM_V_CC)$(MINGW32_CC) -std=gnu11 -O2 -Wall -Wextra -Werror -D_WIN32_WINNT=0x0601 \
-		-DNTDDI_VERSION=0x06010000 -I$(top_srcdir)/include -o $@ $< -lfwpuclnt -lws2_32
+$(eval $(call mingw_program,$(ATTACK_CLIENT),tests/integration/attack_client.c,MINGW64_CC))
+$(eval $(call mingw_program,$(ATTACK_CLIENT32),tests/integration/attack_client.c,MINGW32_CC))
 TESTS += tests/integration/attack-control.sh tests/integration/attack-control-i686.sh
 EXTRA_DIST += tests/integration/attack-control-i686.sh
