@@ -440,6 +440,10 @@ static int connect_app(struct relay_conn *rc)
     /* A guarded listener drops every SYN it was not told of. */
     if (rc->guard && hidden_guard_admit(rc->guard, &bound)) return -1;
     rc->admitted_port = bound.port;
+    /* Listed before it is announced: the program may ask the view about
+     * its accepted socket (getsockname, WSAQuerySocketSecurity, WFP) as
+     * soon as accept returns. */
+    secured_list_tls_up(rc, rc->relay, rc->app_fd, 1);
     memset(&msg, 0, sizeof(msg));
     msg.type = SECSOCK_MSG_ANNOUNCE;
     msg.u.announce.source = bound;
@@ -552,7 +556,6 @@ static int advance_setup(struct relay_conn *rc)
             rc->deadline = 0;
             rc->last_active = time(NULL);
             if (rc->guard) hidden_guard_connected(rc->guard, rc->admitted_port, rc->last_active);
-            secured_list_tls_up(rc, rc->relay, rc->app_fd, 1);
         }
     }
     return 0;

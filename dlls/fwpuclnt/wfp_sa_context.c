@@ -85,9 +85,11 @@ static void fill_sa(struct arena *a, const struct secsock_msg_secured_entry *e, 
         d->saBundle.numSAs = 1;
         d->saBundle.saList = sa;
     }
+    /* The transport layer's filter of the SA's direction (the IPsec
+     * callout), not the quick-mode one that traffic.ipsecFilterId names. */
     if (filter)
     {
-        fill_filter(a, e, 1, filter);
+        fill_filter(a, e, dir == FWP_DIRECTION_OUTBOUND ? 2 : 3, filter);
         d->transportFilter = filter;
     }
 }

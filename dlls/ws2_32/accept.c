@@ -270,15 +270,29 @@ static BOOL relayed(SOCKET listener, const struct snapshot *snap, SOCKET accepte
     return take_announced_wait(listener, snap, &src, a);
 }
 
-/* A connection the service announced: its real peer and protection. */
-static void take_announcement(SOCKET accepted, const struct secsock_msg_announce *a)
+/* A connection the service announced: its real peer and protection, and
+ * its public end: the listener's address (the program's socket itself is
+ * connected to a hidden port or from the service's relay).  A listener on a
+ * wildcard address leaves the address to the service to name (getsockname). */
+static void take_announcement(SOCKET listener, const struct snapshot *snap, SOCKET accepted,
+                              const struct secsock_msg_announce *a)
 {
-    struct secsock_socket *sock = sockstate_get(accepted, FALSE);
+    struct secsock_socket *sock;
+    struct secsock_addr local;
+    SOCKADDR_STORAGE ss;
+    int len = sizeof(ss);
+    BOOL has_local = TRUE;
 
-    if (!sock) return;
+    if (snap->reserved) local = snap->public_local;
+    else if (REAL(getsockname)(listener, (struct sockaddr *)&ss, &len) ||
+             addr_from_sockaddr((struct sockaddr *)&ss, len, &local))
+        has_local = FALSE;
+    if (!(sock = sockstate_get(accepted, FALSE))) return;
     sock->accepted_from = INVALID_SOCKET;
     sock->has_peer = TRUE;
     sock->peer = a->peer;
+    sock->has_local = has_local;
+    if (has_local) sock->local = local;
     sock->info_flags = a->info_flags;
     TRACE("socket %#Ix: accepted from the service (backend %s, flags %#x)\n", accepted, debugstr_a(a->backend),
           a->info_flags);
@@ -305,7 +319,7 @@ static SOCKET finish_accept(SOCKET listener, const struct snapshot *snap, SOCKET
     if (snap->own_address && (matched || own_address_relayed(listener, snap, accepted, &a)))
     {
         if (matched) a = *matched;
-        take_announcement(accepted, &a);
+        take_announcement(listener, snap, accepted, &a);
         if (addr && addrlen) addr_to_sockaddr(&a.peer, addr, addrlen);
         return accepted;
     }
@@ -320,7 +334,7 @@ static SOCKET finish_accept(SOCKET listener, const struct snapshot *snap, SOCKET
         *dropped = TRUE;
         return INVALID_SOCKET;
     }
-    take_announcement(accepted, &a);
+    take_announcement(listener, snap, accepted, &a);
     /* The caller asked for the peer's address, not the service's. */
     if (addr && addrlen) addr_to_sockaddr(&a.peer, addr, addrlen);
     return accepted;
@@ -480,7 +494,7 @@ void match_accepted(SOCKET s)
     if (take_snapshot(listener, NULL, &snap) && snap.own_address)
     {
         /* ALLOW_INSECURE: relayed, or a clear client as it is. */
-        if (own_address_relayed(listener, &snap, s, &a)) take_announcement(s, &a);
+        if (own_address_relayed(listener, &snap, s, &a)) take_announcement(listener, &snap, s, &a);
         else if ((sock = sockstate_get(s, FALSE)))
         {
             sock->accepted_from = INVALID_SOCKET;
@@ -491,7 +505,7 @@ void match_accepted(SOCKET s)
     }
     if (snap.reserved && take_announced_wait(listener, &snap, &src, &a))
     {
-        take_announcement(s, &a);
+        take_announcement(listener, &snap, s, &a);
         return;
     }
     /* Not delivered by the service: a local process reached the hidden

@@ -20,12 +20,61 @@ static int report_addr(const struct secsock_addr *addr, struct sockaddr *name, i
     return 0;
 }
 
+static BOOL addr_unspecified(const struct secsock_addr *a)
+{
+    static const uint8_t zero[16];
+    const struct secsock_addr u = secsock_addr_unmapped(a);
+
+    return !memcmp(u.addr, zero, u.family == SECSOCK_AF_INET6 ? 16 : 4);
+}
+
+/* The public end of a connection accepted from the service: the address
+ * its client reached.  A listener on a wildcard address does not say which
+ * one: the service's list of what it secured does (by the listener's port
+ * and the peer), and the answer is kept. */
+static BOOL accepted_local(SOCKET s, const struct snapshot *snap, struct secsock_addr *out)
+{
+    struct secsock_msg_secured_entry entry;
+    struct secsock_addr want;
+    struct secsock_socket *sock;
+    int err;
+
+    *out = snap->local;
+    if (!addr_unspecified(&snap->local)) return TRUE;
+    memset(&want, 0, sizeof(want));
+    want.family = SECSOCK_AF_UNSPEC;
+    want.port = snap->local.port;
+    if ((err = secured_view_lookup(&want, &snap->peer, &entry)))
+    {
+        WARN("socket %#Ix: the service does not name the address its client reached: error %d\n", s, err);
+        return FALSE;
+    }
+    *out = entry.local;
+    if ((sock = sockstate_get(s, FALSE)))
+    {
+        sock->local = entry.local;
+        sockstate_release(sock);
+    }
+    return TRUE;
+}
+
 int WINAPI secsock_getsockname(SOCKET s, struct sockaddr *name, int *namelen)
 {
     struct snapshot snap;
+    struct secsock_addr local;
 
-    if (!take_snapshot(s, NULL, &snap) || !snap.reserved) return REAL(getsockname)(s, name, namelen);
-    return report_addr(&snap.public_local, name, namelen);
+    if (secsock_tracked_count) match_accepted(s);
+    if (!take_snapshot(s, NULL, &snap) || (!snap.reserved && !snap.has_local))
+        return REAL(getsockname)(s, name, namelen);
+    if (snap.reserved) return report_addr(&snap.public_local, name, namelen);
+    /* Still Wine's call first: it says whether the socket is usable. */
+    {
+        SOCKADDR_STORAGE real;
+        int len = sizeof(real);
+        if (REAL(getsockname)(s, (struct sockaddr *)&real, &len)) return SOCKET_ERROR;
+    }
+    if (!accepted_local(s, &snap, &local)) return REAL(getsockname)(s, name, namelen);
+    return report_addr(&local, name, namelen);
 }
 
 int WINAPI secsock_getpeername(SOCKET s, struct sockaddr *name, int *namelen)

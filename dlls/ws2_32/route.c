@@ -40,6 +40,8 @@ BOOL take_snapshot(SOCKET s, const struct secsock_addr *peer, struct snapshot *s
     snap->public_local = sock->public_local;
     snap->has_peer = sock->has_peer;
     snap->peer = sock->peer;
+    snap->has_local = sock->has_local;
+    snap->local = sock->local;
     sockstate_release(sock);
     return snap->secured;
 }

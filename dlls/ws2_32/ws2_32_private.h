@@ -73,6 +73,8 @@ struct secsock_socket {
     struct secsock_addr public_local;
     BOOL has_peer;                /* relayed: the real peer, for getpeername */
     struct secsock_addr peer;
+    BOOL has_local;               /* accepted from the service: its public end, for getsockname */
+    struct secsock_addr local;    /* a wildcard address until the service names it */
     ULONG info_flags;             /* SOCKET_INFO_* of the connection */
     ULONG serial;                 /* tells this socket from a later one with the same handle */
     BOOL connect_pending;         /* a non-blocking connect is being set up by the service */
@@ -214,6 +216,8 @@ struct snapshot {
     struct secsock_addr public_local;
     BOOL has_peer;
     struct secsock_addr peer;
+    BOOL has_local;
+    struct secsock_addr local;
 };
 BOOL take_snapshot(SOCKET s, const struct secsock_addr *peer, struct snapshot *snap);
 uint8_t wire_socktype(int type);

@@ -16,6 +16,13 @@
 #include <guiddef.h>
 
 /* ---- errors (winerror.h) ----------------------------------------------------- */
+/* Wine 10's winerror.h has them as HRESULTs; fwpuclnt returns them as DWORDs. */
+#undef FWP_E_PROVIDER_CONTEXT_NOT_FOUND
+#undef FWP_E_NOT_FOUND
+#undef FWP_E_ALREADY_EXISTS
+#undef FWP_E_NULL_POINTER
+#undef FWP_E_INVALID_ENUMERATOR
+#undef FWP_E_INVALID_PARAMETER
 #define FWP_E_PROVIDER_CONTEXT_NOT_FOUND ((DWORD)0x80320006)
 #define FWP_E_NOT_FOUND                  ((DWORD)0x80320008)
 #define FWP_E_ALREADY_EXISTS             ((DWORD)0x80320009)

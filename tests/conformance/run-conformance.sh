@@ -15,9 +15,9 @@
 set -u
 : "${top_builddir:?}" "${WINE64:?}" "${WINESERVER:?}"
 secsockctl="$top_builddir/programs/secsockctl/secsockctl"
-tests="secsock_set secsock_query secsock_target secsock_impersonate secsock_flows passthrough secsock_tls secsock_badinput secsock_peer secsock_wfp secsock_zeroconf"
+tests="secsock_set secsock_query secsock_target secsock_impersonate secsock_flows passthrough secsock_tls secsock_badinput secsock_peer secsock_wfp secsock_wfp_ends secsock_zeroconf"
 # These need the TLS service below (a trust list naming its own identity).
-tls_tests="secsock_tls secsock_peer secsock_wfp"
+tls_tests="secsock_tls secsock_peer secsock_wfp secsock_wfp_ends"
 # Debian's wine32:i386 puts the 32-bit loader next to wine64.
 WINE32=${WINE32:-$(dirname "$WINE64")/wine}
 for f in "$secsockctl" "$top_builddir/server/secsockd" "$WINE64"; do

@@ -353,7 +353,10 @@ static void test_sa_and_ike(HANDLE engine, SOCKET s, const struct tuple *t)
         if (t->family == AF_INET)
             ok(ctx->outboundSa->traffic.localV4Address == t->local_v4 &&
                ctx->outboundSa->traffic.remoteV4Address == t->remote_v4, "traffic addresses\n");
-        ok(ctx->outboundSa->traffic.ipsecFilterId == ctx->outboundSa->transportFilter->filterId, "filter id\n");
+        /* ipsecFilterId: the quick-mode filter; transportFilter: the transport layer's. */
+        ok(ctx->outboundSa->traffic.ipsecFilterId % 4 == 1, "ipsecFilterId %s\n", u64(ctx->outboundSa->traffic.ipsecFilterId));
+        ok(IsEqualGUID(&ctx->outboundSa->transportFilter->layerKey, t->family == AF_INET6 ? &layer_out_v6 : &layer_out_v4),
+           "the outbound SA's transport filter is not on the outbound transport layer\n");
         check_transform(ctx->outboundSa);
         check_transform(ctx->inboundSa);
     }
