@@ -64,6 +64,10 @@ check() {
   else failed=$((failed + 1)); echo "FAILED: $1"; fi
 }
 
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/charon-plugins.sh"
+plugins=$(charon_plugins "$charon")
+echo "charon plugins: $plugins"
+
 # start_charon NAME NS: a charon of its own in the namespace, with a
 # private strongswan.conf, vici socket and /run.
 start_charon() {
@@ -71,7 +75,7 @@ start_charon() {
   mkdir -p "$dir"
   cat >"$dir/strongswan.conf" <<EOF
 charon {
-  load = random nonce aes sha1 sha2 md5 hmac gmp kdf pem pkcs1 pkcs8 x509 pubkey revocation constraints kernel-netlink socket-default vici
+  load = $plugins
   install_routes = no
   filelog { log { path = $dir/charon.log
                   flush_line = yes

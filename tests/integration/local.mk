@@ -9,7 +9,7 @@ tests_integration_vici_probe_LDADD = libs/unix/libsecsock_unix.a libs/secsock/li
 TESTS += tests/integration/fail-closed.sh tests/integration/tls-interop.sh tests/integration/tls-pair.sh \
 	tests/integration/vici-charon.sh tests/integration/ipsec-netns.sh
 EXTRA_DIST += tests/integration/common.sh tests/integration/fail-closed.sh tests/integration/tls-interop.sh tests/integration/tls-pair.sh \
-	tests/integration/vici-charon.sh tests/integration/ipsec-netns.sh
+	tests/integration/vici-charon.sh tests/integration/ipsec-netns.sh tests/integration/charon-plugins.sh
 # The XFRM library against the kernel, in throwaway network namespaces (root).
 check_PROGRAMS += tests/integration/xfrm_netns
 tests_integration_xfrm_netns_SOURCES = tests/integration/xfrm_netns.c
