@@ -39,7 +39,7 @@ pids=""
 cleanup() {
   for p in $pids; do kill "$p" 2>/dev/null; done
   for ns in A B; do
-    ip netns exec "$(eval echo \$$ns)" env SECSOCK_RUNTIME_DIR="$work/$ns/run" "$secsockctl" stop >/dev/null 2>&1
+    ip netns exec "$(eval echo \$$ns)" env SECSOCK_RUNTIME_DIR="$work/$ns/run" SECSOCK_CONFIG_DIR="$work/$ns/config" "$secsockctl" stop >/dev/null 2>&1
     WINEPREFIX="$work/$ns/prefix" ip netns exec "$(eval echo \$$ns)" "$WINESERVER" -k >/dev/null 2>&1
   done
   sleep 0.5
