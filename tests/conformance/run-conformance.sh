@@ -47,7 +47,7 @@ export WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" WINETEST_PLATFORM=wine 
 export SECSOCK_RUNTIME_DIR="$work/run" SECSOCK_CONFIG_DIR="$work/config" SECSOCKD="$top_builddir/server/secsockd"
 cleanup() {
   "$secsockctl" stop >/dev/null 2>&1 || true
-  SECSOCK_RUNTIME_DIR="$work/run-tls" "$secsockctl" stop >/dev/null 2>&1 || true
+  SECSOCK_RUNTIME_DIR="$work/run-tls" SECSOCK_CONFIG_DIR="$work/config-tls" "$secsockctl" stop >/dev/null 2>&1 || true
   WINEPREFIX="$work/secsock" "$WINESERVER" -k >/dev/null 2>&1 || true
   WINEPREFIX="$work/stock" "$WINESERVER" -k >/dev/null 2>&1 || true
   rm -rf "$work"
