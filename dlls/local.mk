@@ -1,8 +1,11 @@
 # The Windows side: PE DLLs built by winegcc driving mingw-w64, against
-# Wine's headers plus include/, for x86_64 and i386.  Each DLL's .spec,
-# thunks and index come from its export list (tools/gen-forward.awk).
+# Wine's headers plus include/, for x86_64 and (when configure found Wine's
+# i386 import libraries) i386.  Each DLL's .spec, thunks and index come
+# from the exports of the Wine DLL it replaces (tools/pe-exports reads them
+# at build time) merged with its list of what secsock implements
+# (tools/gen-forward.awk).
 
-PE_ARCHS = x86_64-windows i386-windows
+PE_ARCHS = @PE_ARCHS@
 PE_TRIPLE_x86_64_windows = x86_64-w64-mingw32
 PE_TRIPLE_i386_windows = i686-w64-mingw32
 PE_LIBDIR_x86_64_windows = $(WINE_LIBDIR64)
@@ -36,17 +39,26 @@ noinst_DATA += $(PE_DLLS)
 # secsockctl run from the build tree.
 CLEANFILES += $(PE_DLLS) dlls/ws2_32/gen/* dlls/fwpuclnt/gen/* dlls/installed/*/*.dll
 
-# Generated from the export lists: $(1) is the DLL's name.
+# tools/pe-exports: a PE DLL's exports as "ordinal name" lines (the reader
+# secsockctl install uses to compare a prefix's Wine with this build).
+noinst_PROGRAMS = tools/pe-exports
+tools_pe_exports_SOURCES = tools/pe-exports.c \
+	programs/secsockctl/pe_exports.c programs/secsockctl/pe_exports.h
+tools_pe_exports_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/programs/secsockctl
+
+# Generated: $(1) is the DLL's name.  gen/system.exports is the Wine DLL's
+# own table (Wine's .spec is shared by its architectures: the x86_64 DLL
+# stands for both); a new Wine (another DLL file) regenerates everything.
 define pe_gen_rules
-dlls/$(1)/gen/$(1).spec: $(top_srcdir)/dlls/$(1)/$(1).exports $(top_srcdir)/tools/gen-forward.awk
+dlls/$(1)/gen/system.exports: $(WINE_LIBDIR64)/$(1).dll tools/pe-exports$(EXEEXT)
 	@$(MKDIR_P) $$(@D)
-	$$(AM_V_GEN)$(AWK) -v mode=spec -f $(top_srcdir)/tools/gen-forward.awk $$< > $$@.tmp && mv $$@.tmp $$@
-dlls/$(1)/gen/forward_thunks.c: $(top_srcdir)/dlls/$(1)/$(1).exports $(top_srcdir)/tools/gen-forward.awk
-	@$(MKDIR_P) $$(@D)
-	$$(AM_V_GEN)$(AWK) -v mode=thunks -f $(top_srcdir)/tools/gen-forward.awk $$< > $$@.tmp && mv $$@.tmp $$@
-dlls/$(1)/gen/forward_index.h: $(top_srcdir)/dlls/$(1)/$(1).exports $(top_srcdir)/tools/gen-forward.awk
-	@$(MKDIR_P) $$(@D)
-	$$(AM_V_GEN)$(AWK) -v mode=header -f $(top_srcdir)/tools/gen-forward.awk $$< > $$@.tmp && mv $$@.tmp $$@
+	$$(AM_V_GEN)tools/pe-exports$(EXEEXT) $(WINE_LIBDIR64)/$(1).dll > $$@.tmp && mv $$@.tmp $$@
+dlls/$(1)/gen/$(1).spec: dlls/$(1)/gen/system.exports $(top_srcdir)/dlls/$(1)/$(1).exports $(top_srcdir)/tools/gen-forward.awk
+	$$(AM_V_GEN)$(AWK) -v mode=spec -f $(top_srcdir)/tools/gen-forward.awk dlls/$(1)/gen/system.exports $(top_srcdir)/dlls/$(1)/$(1).exports > $$@.tmp && mv $$@.tmp $$@
+dlls/$(1)/gen/forward_thunks.c: dlls/$(1)/gen/system.exports $(top_srcdir)/dlls/$(1)/$(1).exports $(top_srcdir)/tools/gen-forward.awk
+	$$(AM_V_GEN)$(AWK) -v mode=thunks -f $(top_srcdir)/tools/gen-forward.awk dlls/$(1)/gen/system.exports $(top_srcdir)/dlls/$(1)/$(1).exports > $$@.tmp && mv $$@.tmp $$@
+dlls/$(1)/gen/forward_index.h: dlls/$(1)/gen/system.exports $(top_srcdir)/dlls/$(1)/$(1).exports $(top_srcdir)/tools/gen-forward.awk
+	$$(AM_V_GEN)$(AWK) -v mode=header -f $(top_srcdir)/tools/gen-forward.awk dlls/$(1)/gen/system.exports $(top_srcdir)/dlls/$(1)/$(1).exports > $$@.tmp && mv $$@.tmp $$@
 endef
 $(foreach d,ws2_32 fwpuclnt,$(eval $(call pe_gen_rules,$(d))))
 

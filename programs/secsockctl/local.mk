@@ -4,7 +4,8 @@ programs_secsockctl_secsockctl_SOURCES = \
 	programs/secsockctl/main.c \
 	programs/secsockctl/prefix.c programs/secsockctl/prefix.h \
 	programs/secsockctl/pki.h programs/secsockctl/pki_common.c \
-	programs/secsockctl/ca.c programs/secsockctl/enroll.c programs/secsockctl/identity.c
+	programs/secsockctl/ca.c programs/secsockctl/enroll.c programs/secsockctl/identity.c \
+	programs/secsockctl/pe_exports.c programs/secsockctl/pe_exports.h
 programs_secsockctl_secsockctl_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DPKGLIBDIR='"$(pkglibdir)"' -DBINDIR='"$(bindir)"' \
 	-DWINE64='"$(WINE64)"' -DWINESERVER='"$(WINESERVER)"'

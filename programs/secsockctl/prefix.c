@@ -5,7 +5,9 @@
  * it replaces is kept in $WINEPREFIX/secsock-backup so that uninstall puts
  * the prefix back as it was.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "pe_exports.h"
 #include "prefix.h"
 
 static const char *const dlls[] = { "ws2_32", "fwpuclnt" };
@@ -68,16 +71,24 @@ static int copy_file(const char *from, const char *to, char *why, size_t why_len
     return 0;
 }
 
-static int run(char *const argv[], const char *prefix)
+/* Runs argv in the prefix; with output, its standard output (at most
+ * output_size - 1 bytes, NUL-terminated) is kept there. */
+static int run_in_prefix(char *const argv[], const char *prefix, char *output, size_t output_size)
 {
-    pid_t pid = fork();
-    int status;
+    int pipefd[2] = { -1, -1 }, status;
+    size_t got = 0;
+    pid_t pid;
 
-    if (pid < 0) return -1;
+    if (output && pipe2(pipefd, O_CLOEXEC)) return -1;
+    if ((pid = fork()) < 0)
+    {
+        if (output) { close(pipefd[0]); close(pipefd[1]); }
+        return -1;
+    }
     if (!pid)
     {
         int null = open("/dev/null", O_RDWR);
-        if (null >= 0) { dup2(null, 0); dup2(null, 1); dup2(null, 2); }
+        if (null >= 0) { dup2(null, 0); dup2(output ? pipefd[1] : null, 1); dup2(null, 2); }
         setenv("WINEPREFIX", prefix, 1);
         setenv("WINEDEBUG", "-all", 1);
         /* No Gecko or Mono installer prompts in a throwaway prefix. */
@@ -85,8 +96,23 @@ static int run(char *const argv[], const char *prefix)
         execv(argv[0], argv);
         _exit(127);
     }
+    if (output)
+    {
+        ssize_t n;
+        close(pipefd[1]);
+        while ((n = read(pipefd[0], output + got, output_size - 1 - got)) > 0 ||
+               (n < 0 && errno == EINTR))
+            if (n > 0 && (got += (size_t)n) == output_size - 1) break;
+        output[got] = 0;
+        close(pipefd[0]);
+    }
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int run(char *const argv[], const char *prefix)
+{
+    return run_in_prefix(argv, prefix, NULL, 0);
 }
 
 static int read_text(const char *path, char **text)
@@ -189,6 +215,106 @@ static int ensure_prefix(const struct install_paths *paths, char *why, size_t wh
     return 0;
 }
 
+/* The folder of Wine's builtin DLLs, as the prefix's Wine itself names it
+ * to its processes (WINEDLLDIR0, an NT path such as \??\Z:\usr\lib\wine
+ * or \??\unix\usr\lib\wine): the Wine whose ws2_32 the layering DLL
+ * forwards to. */
+static int wine_dll_dir(const struct install_paths *paths, char *dir, size_t size, char *why, size_t why_len)
+{
+    char *argv[] = { (char *)paths->wine64, "cmd", "/c", "echo %WINEDLLDIR0%", NULL };
+    char out[4096], drive[4200], resolved[PATH_MAX], *p;
+
+    if (run_in_prefix(argv, paths->prefix, out, sizeof(out)))
+    {
+        snprintf(why, why_len, "`wine64 cmd` failed in %s", paths->prefix);
+        return -1;
+    }
+    out[strcspn(out, "\r\n")] = 0;
+    if (strncmp(out, "\\??\\", 4))
+    {
+        snprintf(why, why_len, "cannot tell where this Wine keeps its builtin DLLs (WINEDLLDIR0 is \"%s\")", out);
+        return -1;
+    }
+    for (p = out; *p; p++) if (*p == '\\') *p = '/';
+    if (!strncmp(out + 4, "unix/", 5)) snprintf(dir, size, "%s", out + 8);
+    else if (isalpha((unsigned char)out[4]) && out[5] == ':')
+    {
+        /* A drive letter: its target is the prefix's dosdevices link. */
+        fmt_path(drive, sizeof(drive), "%s/dosdevices/%c:", paths->prefix, tolower((unsigned char)out[4]));
+        if (!realpath(drive, resolved))
+        {
+            snprintf(why, why_len, "cannot resolve %s: %s", drive, strerror(errno));
+            return -1;
+        }
+        if (!strcmp(resolved, "/")) resolved[0] = 0;
+        if (strlen(resolved) + strlen(out + 6) >= size)
+        {
+            snprintf(why, why_len, "the path of Wine's builtin DLLs is too long");
+            return -1;
+        }
+        fmt_path(dir, size, "%s%s", resolved, out + 6);
+    }
+    else
+    {
+        snprintf(why, why_len, "cannot tell where this Wine keeps its builtin DLLs (WINEDLLDIR0 is \"%s\")", out);
+        return -1;
+    }
+    return 0;
+}
+
+/* Refuses DLLs built against a Wine whose exports differ from the prefix's
+ * Wine: a program importing a name by ordinal, or a name the build never
+ * saw, would reach the wrong function or none.  The build records the
+ * Wine DLL's exports in the section ".wexport" (tools/gen-forward.awk). */
+static int check_wine_exports(const struct install_paths *paths, char *why, size_t why_len)
+{
+    char wine_dir[4096], ours[4200], wine[4200], reason[512], diff[1536];
+    struct pe_export *exports;
+    size_t count, n, len;
+    char *built, *list;
+
+    if (wine_dll_dir(paths, wine_dir, sizeof(wine_dir), why, why_len)) return -1;
+    for (size_t d = 0; d < sizeof(dlls) / sizeof(*dlls); d++)
+    {
+        fmt_path(ours, sizeof(ours), "%s/%s/%s.dll", paths->dll_dir, arch_dirs[0].arch, dlls[d]);
+        fmt_path(wine, sizeof(wine), "%s/%s/%s.dll", wine_dir, arch_dirs[0].arch, dlls[d]);
+        if (!exists(wine)) fmt_path(wine, sizeof(wine), "%s/%s.dll", wine_dir, dlls[d]);
+        if (pe_read_section(ours, ".wexport", &built, &len, reason, sizeof(reason)))
+        {
+            snprintf(why, why_len, "%s does not say which Wine it was built for (%s): rebuild secsock (make)",
+                     ours, reason);
+            return -1;
+        }
+        if (pe_read_exports(wine, &exports, &count, reason, sizeof(reason)))
+        {
+            snprintf(why, why_len, "cannot read this Wine's own %s.dll: %s", dlls[d], reason);
+            free(built);
+            return -1;
+        }
+        list = pe_export_list(exports, count, reason, sizeof(reason));
+        pe_free_exports(exports, count);
+        if (!list)
+        {
+            snprintf(why, why_len, "%s: %s", wine, reason);
+            free(built);
+            return -1;
+        }
+        n = pe_export_list_diff(built, list, diff, sizeof(diff));
+        free(built);
+        free(list);
+        if (n)
+        {
+            snprintf(why, why_len,
+                     "%s was built against a Wine whose %s exports differ from this prefix's Wine (%s): %s.\n"
+                     "Installing it would make programs call the wrong functions. Rebuild secsock against this Wine "
+                     "(its development files: Debian package libwine-dev; then ./configure && make) and install again.",
+                     ours, dlls[d], wine, n == (size_t)-1 ? "out of memory comparing them" : diff);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* The prefix's current registry, as saved on disk. */
 static char *load_user_reg(const struct install_paths *paths)
 {
@@ -220,7 +346,7 @@ int prefix_install(const struct install_paths *paths, char *why, size_t why_len)
         snprintf(why, why_len, "%s is missing or not executable", paths->secsockd);
         return -1;
     }
-    if (ensure_prefix(paths, why, why_len)) return -1;
+    if (ensure_prefix(paths, why, why_len) || check_wine_exports(paths, why, why_len)) return -1;
     /* A prefix with syswow64 runs 32-bit programs too: without the i386
      * DLLs they would get Wine's own and no secsock, so refuse. */
     for (size_t a = 1; a < sizeof(arch_dirs) / sizeof(*arch_dirs); a++)

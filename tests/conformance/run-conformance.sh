@@ -50,7 +50,7 @@ export SECSOCK_RUNTIME_DIR="$work/run" SECSOCK_CONFIG_DIR="$work/config" SECSOCK
 export SECSOCK_DISCOVERY_PORT="$("$top_srcdir/tools/free-port")"
 cleanup() {
   "$secsockctl" stop >/dev/null 2>&1 || true
-  SECSOCK_RUNTIME_DIR="$work/run-tls" "$secsockctl" stop >/dev/null 2>&1 || true
+  SECSOCK_RUNTIME_DIR="$work/run-tls" SECSOCK_CONFIG_DIR="$work/config-tls" "$secsockctl" stop >/dev/null 2>&1 || true
   WINEPREFIX="$work/secsock" "$WINESERVER" -k >/dev/null 2>&1 || true
   WINEPREFIX="$work/stock" "$WINESERVER" -k >/dev/null 2>&1 || true
   rm -rf "$work"

@@ -12,7 +12,7 @@ TESTS += tests/integration/fail-closed.sh tests/integration/tls-interop.sh tests
 EXTRA_DIST += tests/integration/not_tls.py tests/integration/common.sh tests/integration/checks.sh tests/integration/netns.sh \
 	tests/integration/fail-closed.sh tests/integration/tls-interop.sh tests/integration/tls-pair.sh \
 	tests/integration/vici-charon.sh tests/integration/ipsec-netns.sh tests/integration/identity-netns.sh \
-	tests/integration/tls-ca-interop.sh
+	tests/integration/tls-ca-interop.sh tests/integration/charon-plugins.sh
 # The XFRM library against the kernel, in throwaway network namespaces (root).
 check_PROGRAMS += tests/integration/xfrm_netns
 tests_integration_xfrm_netns_SOURCES = tests/integration/xfrm_netns.c

@@ -21,6 +21,6 @@ tests_unit_unit_tests_SOURCES = \
 	tests/unit/test_discovery.c \
 	tests/unit/test_secsockctl_pki.c \
 	tests/unit/test_secured_list.c \
-	programs/secsockctl/prefix.c
+	programs/secsockctl/prefix.c programs/secsockctl/pe_exports.c
 tests_unit_unit_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(GNUTLS_CFLAGS)
 tests_unit_unit_tests_LDADD = server/libsecsockd.a libs/unix/libsecsock_unix.a libs/secsock/libsecsock.a $(CHECK_LIBS) $(GNUTLS_LIBS) -lpthread
