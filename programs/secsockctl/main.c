@@ -142,16 +142,27 @@ static int cmd_status(void)
     return 0;
 }
 
+/* Whether a service answers for this user's runtime directory (dir gets
+ * it): 1 yes, 0 no (why says why), -1 no runtime directory. */
+static int service_answers(char *dir, size_t size, char *why, size_t why_len)
+{
+    int fd;
+
+    if (runtime_dir(dir, size)) return -1;
+    if (secsock_client_connect(dir, &fd, why, why_len)) return 0;
+    close(fd);
+    return 1;
+}
+
 static int cmd_start(void)
 {
     struct install_paths paths;
     char dir[4096], why[512];
-    int fd;
+    int running = service_answers(dir, sizeof(dir), why, sizeof(why));
 
-    if (runtime_dir(dir, sizeof(dir))) return 1;
-    if (!secsock_client_connect(dir, &fd, why, sizeof(why)))
+    if (running < 0) return 1;
+    if (running)
     {
-        close(fd);
         printf("secsockd: already running\n");
         return 0;
     }
@@ -169,17 +180,15 @@ static int cmd_stop(void)
 {
     struct secsock_control_info info;
     char dir[4096], why[512];
-    int fd;
+    int running = service_answers(dir, sizeof(dir), why, sizeof(why));
 
-    if (runtime_dir(dir, sizeof(dir))) return 1;
+    if (running < 0) return 1;
     /* Signal the pid only once the service behind it has answered. */
-    if (secsock_client_connect(dir, &fd, why, sizeof(why)) ||
-        secsock_client_read_control(dir, &info, why, sizeof(why)))
+    if (!running || secsock_client_read_control(dir, &info, why, sizeof(why)))
     {
         printf("secsockd: not running: %s\n", why);
         return 0;
     }
-    close(fd);
     if (kill((pid_t)info.pid, SIGTERM))
     {
         fprintf(stderr, "secsockctl: stop: cannot signal pid %u: %s\n", info.pid, strerror(errno));

@@ -325,94 +325,94 @@ static char *load_user_reg(const struct install_paths *paths)
     return text;
 }
 
-int prefix_install(const struct install_paths *paths, char *why, size_t why_len)
+/* Every DLL install copies must be built: the x86_64 ones always, the
+ * i386 ones when the prefix runs 32-bit programs (it has syswow64): they
+ * would get Wine's own DLLs and no secsock. */
+static int check_built(const struct install_paths *paths, char *why, size_t why_len)
 {
-    char backup[4200], path[4200], from[4200], to[4200], value[1024];
-    char *user_reg, *reg;
-    size_t reg_size;
-    FILE *state, *regf;
-
-    for (size_t d = 0; d < sizeof(dlls) / sizeof(*dlls); d++)
-    {
-        fmt_path(from, sizeof(from), "%s/%s/%s.dll", paths->dll_dir, arch_dirs[0].arch, dlls[d]);
-        if (!exists(from))
-        {
-            snprintf(why, why_len, "%s is missing: build it with `make` first", from);
-            return -1;
-        }
-    }
-    if (access(paths->secsockd, X_OK))
-    {
-        snprintf(why, why_len, "%s is missing or not executable", paths->secsockd);
-        return -1;
-    }
-    if (ensure_prefix(paths, why, why_len) || check_wine_exports(paths, why, why_len)) return -1;
-    /* A prefix with syswow64 runs 32-bit programs too: without the i386
-     * DLLs they would get Wine's own and no secsock, so refuse. */
-    for (size_t a = 1; a < sizeof(arch_dirs) / sizeof(*arch_dirs); a++)
-    {
-        fmt_path(path, sizeof(path), "%s/drive_c/windows/%s", paths->prefix, arch_dirs[a].sysdir);
-        if (!exists(path)) continue;
-        for (size_t d = 0; d < sizeof(dlls) / sizeof(*dlls); d++)
-        {
-            fmt_path(from, sizeof(from), "%s/%s/%s.dll", paths->dll_dir, arch_dirs[a].arch, dlls[d]);
-            if (!exists(from))
-            {
-                snprintf(why, why_len, "%s is missing (the prefix has %s, for 32-bit programs): build it with `make` first",
-                         from, arch_dirs[a].sysdir);
-                return -1;
-            }
-        }
-    }
-
-    /* Back up what is replaced, once: installing twice keeps the originals. */
-    fmt_path(backup, sizeof(backup), "%s/secsock-backup", paths->prefix);
-    fmt_path(path, sizeof(path), "%s/state", backup);
-    if (!exists(path))
-    {
-        if (mkdir(backup, 0755) && errno != EEXIST)
-        {
-            snprintf(why, why_len, "cannot create %s: %s", backup, strerror(errno));
-            return -1;
-        }
-        for (size_t a = 0; a < sizeof(arch_dirs) / sizeof(*arch_dirs); a++)
-        {
-            char dir[4200];
-            fmt_path(dir, sizeof(dir), "%s/%s", backup, arch_dirs[a].sysdir);
-            mkdir(dir, 0755);
-            for (size_t d = 0; d < sizeof(dlls) / sizeof(*dlls); d++)
-            {
-                fmt_path(from, sizeof(from), "%s/drive_c/windows/%s/%s.dll", paths->prefix, arch_dirs[a].sysdir, dlls[d]);
-                fmt_path(to, sizeof(to), "%s/%s.dll", dir, dlls[d]);
-                if (exists(from) && copy_file(from, to, why, why_len)) return -1;
-            }
-        }
-        user_reg = load_user_reg(paths);
-        if (!(state = fopen(path, "we")))
-        {
-            snprintf(why, why_len, "cannot write %s: %s", path, strerror(errno));
-            free(user_reg);
-            return -1;
-        }
-        /* One line per registry value install changes: its old value, or "-". */
-        for (size_t d = 0; d < sizeof(dlls) / sizeof(*dlls); d++)
-            fprintf(state, "override %s %s\n", dlls[d],
-                    user_reg && !user_reg_value(user_reg, "Software\\\\Wine\\\\DllOverrides", dlls[d], value,
-                                                sizeof(value)) ? value : "-");
-        fprintf(state, "servicepath %s\n",
-                user_reg && !user_reg_value(user_reg, "Software\\\\secsock", "ServicePath", value, sizeof(value))
-                    ? value : "-");
-        free(user_reg);
-        if (fclose(state))
-        {
-            snprintf(why, why_len, "cannot write %s", path);
-            return -1;
-        }
-    }
+    char from[4200], sysdir[4200];
 
     for (size_t a = 0; a < sizeof(arch_dirs) / sizeof(*arch_dirs); a++)
     {
-        char dir[4200];
+        fmt_path(sysdir, sizeof(sysdir), "%s/drive_c/windows/%s", paths->prefix, arch_dirs[a].sysdir);
+        if (a && !exists(sysdir)) continue;
+        for (size_t d = 0; d < sizeof(dlls) / sizeof(*dlls); d++)
+        {
+            fmt_path(from, sizeof(from), "%s/%s/%s.dll", paths->dll_dir, arch_dirs[a].arch, dlls[d]);
+            if (exists(from)) continue;
+            if (a) snprintf(why, why_len, "%s is missing (the prefix has %s, for 32-bit programs): build it with `make` first",
+                            from, arch_dirs[a].sysdir);
+            else snprintf(why, why_len, "%s is missing: build it with `make` first", from);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The state file: one line per registry value install changes, its old
+ * value or "-". */
+static int write_state(const struct install_paths *paths, const char *path, char *why, size_t why_len)
+{
+    char *user_reg = load_user_reg(paths), value[1024];
+    FILE *state;
+
+    if (!(state = fopen(path, "we")))
+    {
+        snprintf(why, why_len, "cannot write %s: %s", path, strerror(errno));
+        free(user_reg);
+        return -1;
+    }
+    for (size_t d = 0; d < sizeof(dlls) / sizeof(*dlls); d++)
+        fprintf(state, "override %s %s\n", dlls[d],
+                user_reg && !user_reg_value(user_reg, "Software\\\\Wine\\\\DllOverrides", dlls[d], value,
+                                            sizeof(value)) ? value : "-");
+    fprintf(state, "servicepath %s\n",
+            user_reg && !user_reg_value(user_reg, "Software\\\\secsock", "ServicePath", value, sizeof(value))
+                ? value : "-");
+    free(user_reg);
+    if (fclose(state))
+    {
+        snprintf(why, why_len, "cannot write %s", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* Backs up what install replaces, once: installing twice keeps the
+ * originals. */
+static int back_up(const struct install_paths *paths, char *why, size_t why_len)
+{
+    char backup[4200], path[4200], from[4200], to[4200], dir[4200];
+
+    fmt_path(backup, sizeof(backup), "%s/secsock-backup", paths->prefix);
+    fmt_path(path, sizeof(path), "%s/state", backup);
+    if (exists(path)) return 0;
+    if (mkdir(backup, 0755) && errno != EEXIST)
+    {
+        snprintf(why, why_len, "cannot create %s: %s", backup, strerror(errno));
+        return -1;
+    }
+    for (size_t a = 0; a < sizeof(arch_dirs) / sizeof(*arch_dirs); a++)
+    {
+        fmt_path(dir, sizeof(dir), "%s/%s", backup, arch_dirs[a].sysdir);
+        mkdir(dir, 0755);
+        for (size_t d = 0; d < sizeof(dlls) / sizeof(*dlls); d++)
+        {
+            fmt_path(from, sizeof(from), "%s/drive_c/windows/%s/%s.dll", paths->prefix, arch_dirs[a].sysdir, dlls[d]);
+            fmt_path(to, sizeof(to), "%s/%s.dll", dir, dlls[d]);
+            if (exists(from) && copy_file(from, to, why, why_len)) return -1;
+        }
+    }
+    return write_state(paths, path, why, why_len);
+}
+
+/* Our DLLs over the prefix's, for each architecture it has. */
+static int copy_dlls(const struct install_paths *paths, char *why, size_t why_len)
+{
+    char dir[4200], from[4200], to[4200];
+
+    for (size_t a = 0; a < sizeof(arch_dirs) / sizeof(*arch_dirs); a++)
+    {
         fmt_path(dir, sizeof(dir), "%s/drive_c/windows/%s", paths->prefix, arch_dirs[a].sysdir);
         if (!exists(dir)) continue;  /* a 64-bit-only prefix has no syswow64 */
         for (size_t d = 0; d < sizeof(dlls) / sizeof(*dlls); d++)
@@ -422,6 +422,16 @@ int prefix_install(const struct install_paths *paths, char *why, size_t why_len)
             if (copy_file(from, to, why, why_len)) return -1;
         }
     }
+    return 0;
+}
+
+/* The overrides (native,builtin) and the service's path, in the registry. */
+static int set_registry(const struct install_paths *paths, char *why, size_t why_len)
+{
+    size_t reg_size;
+    FILE *regf;
+    char *reg;
+    int ret;
 
     if (!(regf = open_memstream(&reg, &reg_size))) return -1;
     fprintf(regf, "REGEDIT4\n\n[HKEY_CURRENT_USER\\Software\\Wine\\DllOverrides]\n");
@@ -430,13 +440,25 @@ int prefix_install(const struct install_paths *paths, char *why, size_t why_len)
     reg_string(regf, paths->secsockd);
     fprintf(regf, "\n\n");
     fclose(regf);
-    if (reg_import(paths, reg, why, why_len))
+    ret = reg_import(paths, reg, why, why_len);
+    free(reg);
+    return ret;
+}
+
+int prefix_install(const struct install_paths *paths, char *why, size_t why_len)
+{
+    /* Checked before the prefix is made (nothing to undo then), and again
+     * once it exists (it may have syswow64). */
+    if (check_built(paths, why, why_len)) return -1;
+    if (access(paths->secsockd, X_OK))
     {
-        free(reg);
+        snprintf(why, why_len, "%s is missing or not executable", paths->secsockd);
         return -1;
     }
-    free(reg);
-    return 0;
+    if (ensure_prefix(paths, why, why_len) || check_wine_exports(paths, why, why_len) ||
+        check_built(paths, why, why_len) || back_up(paths, why, why_len) || copy_dlls(paths, why, why_len))
+        return -1;
+    return set_registry(paths, why, why_len);
 }
 
 int prefix_uninstall(const struct install_paths *paths, char *why, size_t why_len)

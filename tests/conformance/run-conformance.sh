@@ -92,9 +92,12 @@ counts() {
 WINEPREFIX="$work/secsock" "$secsockctl" install >"$work/install.log" 2>&1 || {
   cat "$work/install.log"; echo "FAILED: secsockctl install"; exit 1; }
 cat "$work/install.log"
-# One wineserver for the whole run: one that exits between two programs
-# can race the next one's start ("wine client error: recvmsg: Connection
-# reset by peer").
+# One wineserver for the whole run.  Wine starts it with -p0, to exit
+# the moment its last program does: the next program, started that same
+# moment, then meets a server on its way out ("wine client error: recvmsg:
+# Connection reset by peer").  So the install's server is let go (-w), and
+# a persistent one (-p) serves every program.
+WINEPREFIX="$work/secsock" "$WINESERVER" -w
 WINEPREFIX="$work/secsock" "$WINESERVER" -p
 # The prefix's DLLs must be the ones just built, for each arch that runs.
 for arch in $arches; do
@@ -126,6 +129,7 @@ done
 . "$work/tls.counts"
 
 WINEPREFIX="$work/stock" "$WINE64" wineboot -i >/dev/null 2>&1
+WINEPREFIX="$work/stock" "$WINESERVER" -w
 WINEPREFIX="$work/stock" "$WINESERVER" -p
 for arch in $arches; do run "$arch" "$work/stock" passthrough; done
 
