@@ -8,6 +8,10 @@
 # secsockd makes its own CA and an identity naming its host name,
 # localhost and its addresses on first start, and trusts its own CA only.
 #
+# Sections: 1 not joined, 2 joined (ca trust), 3 target names, 4 enroll,
+# 5 refusals (an untrusted CA, revoked, expired), 6 renewal without a
+# restart, 7 ALLOW_INSECURE between the hosts and to a plain program.
+#
 #   1. Not joined: A's client to B's server fails closed (WSAECONNREFUSED,
 #      nothing reaches B's program, no text on the wire); A's log says
 #      "unknown CA" with the hint (secsockctl ca trust).  Half joined (A
@@ -86,7 +90,7 @@ pair() {
   local from=$1 to=$2 port=$3 mode=$4 ctarget=${6:-} starget=${7:-} ip i=0
   text=$5 ip=$(eval echo "\$${to}_IP")
   mark_logs
-  on "$to" "$WINE64" "$secdemo" server "$ip:$port" "$mode" $starget >"$work/server.$port" 2>&1 &
+  on "$to" "$WINE64" "$secdemo" server "$ip:$port" "${SERVER_MODE:-$mode}" $starget >"$work/server.$port" 2>&1 &
   local server_pid=$!
   while ! grep -q "listening on\|failed" "$work/server.$port" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
   count "$port" "$text"
@@ -286,5 +290,27 @@ saved_ip=$B_IP B_IP=$NETNS_NET.12
 pair A B 6040 guarantee MARKER-RENEWED
 B_IP=$saved_ip
 works "A to B's new address, with the renewed identity (no restart)"
+
+# 7. ALLOW_INSECURE between the two secsock hosts: A's service asks B's
+# (discovery) and goes over TLS to the side port B's service opened for
+# the program; to a plain program in B it stays clear, byte for byte.
+pair A B 6050 insecure MARKER-OPPORTUNISTIC
+echo "$out" | grep -q "client: connection SECURED and ENCRYPTED" &&
+  echo "$srv" | grep -q "server: connection SECURED and ENCRYPTED" && echo "$out" | grep -q "echo \"$text\""
+check "ALLOW_INSECURE on both hosts: upgraded, both ends SECURED and ENCRYPTED, the text there and back" $?
+# Not a segment to the program's own port: all of it went to the side port.
+echo "$wire" | grep -q "tcp_syn=0 tcp_payload=0 .*marker=0"
+check "ALLOW_INSECURE on both hosts: nothing to the program's own port, the text never in clear on the wire" $?
+logged B "ALLOW_INSECURE on both hosts" "secsock TLS for it on side port"
+SERVER_MODE=plain pair A B 6051 insecure MARKER-PLAIN-PEER
+echo "$out" | grep -q "client: connection NOT protected" && echo "$srv" | grep -q "server: received \"$text\"" &&
+  echo "$out" | grep -q "echo \"$text\""
+check "ALLOW_INSECURE to a plain program in B: clear, the text there and back" $?
+echo "$wire" | grep -Eq "marker=[1-9]"; check "ALLOW_INSECURE to a plain program in B: the text crossed the wire as it was" $?
+SERVER_MODE=plain pair A B 6052 guarantee MARKER-PLAIN-GUARANTEE
+echo "$out" | grep -q "connect failed: WSAECONNREFUSED"
+check "GUARANTEE_ENCRYPTION to a plain program in B: WSAECONNREFUSED" $?
+! echo "$srv" | grep -q "$text" && echo "$wire" | grep -q "marker=0"
+check "GUARANTEE_ENCRYPTION to a plain program in B: the text reached neither it nor the wire (a TLS ClientHello at most)" $?
 
 finish identity-netns
