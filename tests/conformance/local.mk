@@ -4,7 +4,7 @@ CONFORMANCE_TESTS = secsock_set secsock_query secsock_target secsock_impersonate
 CONFORMANCE_EXES = $(foreach t,$(CONFORMANCE_TESTS),tests/conformance/x86_64/$(t).exe tests/conformance/i686/$(t).exe)
 CONFORMANCE_CFLAGS = -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-function -D_WIN32_WINNT=0x0601 \
 	-DNTDDI_VERSION=0x06010000 -I$(top_srcdir)/include -I$(top_srcdir)/tests/include
-CONFORMANCE_DEPS = $(top_srcdir)/tests/conformance/secsock_test.h $(top_srcdir)/tests/include/wine/test.h \
+CONFORMANCE_DEPS = $(top_srcdir)/tests/conformance/secsock_test.h $(top_srcdir)/tests/conformance/wfp_tuple.h $(top_srcdir)/tests/include/wine/test.h \
 	$(top_srcdir)/include/secsock/securesock.h
 check_DATA += $(CONFORMANCE_EXES)
 CLEANFILES += $(CONFORMANCE_EXES)

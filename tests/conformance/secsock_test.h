@@ -165,6 +165,35 @@ static void check_refused_async(SOCKET s, const struct sockaddr *addr, int len, 
 }
 #define check_refused_async(s, a, l, e) check_refused_async(s, a, l, e, __LINE__)
 
+/* A server: each connection its listener accepts is served by serve (a
+ * thread each) until the listener is closed.  Returns the accepting
+ * thread. */
+struct accept_each {
+    SOCKET listener;
+    LPTHREAD_START_ROUTINE serve;   /* gets the accepted SOCKET */
+};
+
+static DWORD WINAPI accept_each_thread(void *arg)
+{
+    struct accept_each *ae = arg;
+    SOCKET a;
+
+    while ((a = accept(ae->listener, NULL, NULL)) != INVALID_SOCKET)
+    {
+        HANDLE t = CreateThread(NULL, 0, ae->serve, (void *)a, 0, NULL);
+        if (t) CloseHandle(t);
+        else closesocket(a);
+    }
+    return 0;
+}
+
+static HANDLE start_accept_each(struct accept_each *ae, SOCKET listener, LPTHREAD_START_ROUTINE serve)
+{
+    ae->listener = listener;
+    ae->serve = serve;
+    return CreateThread(NULL, 0, accept_each_thread, ae, 0, NULL);
+}
+
 static SOCKET secured_socket(int family, int type, ULONG flags)
 {
     SOCKET_SECURITY_SETTINGS settings = { SOCKET_SECURITY_PROTOCOL_DEFAULT, flags };

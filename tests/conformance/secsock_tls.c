@@ -60,19 +60,6 @@ static DWORD WINAPI echo_connection(void *arg)
     return 0;
 }
 
-static DWORD WINAPI accept_loop(void *arg)
-{
-    SOCKET l = (SOCKET)arg, a;
-
-    while ((a = accept(l, NULL, NULL)) != INVALID_SOCKET)
-    {
-        HANDLE t = CreateThread(NULL, 0, echo_connection, (void *)a, 0, NULL);
-        if (t) CloseHandle(t);
-        else closesocket(a);
-    }
-    return 0;
-}
-
 static SOCKET secured_listener(int family, SOCKADDR_STORAGE *addr, int *len)
 {
     SOCKET l = secured_socket(family, SOCK_STREAM, SOCKET_SETTINGS_GUARANTEE_ENCRYPTION);
@@ -661,12 +648,13 @@ static void test_family(int family)
     SOCKADDR_STORAGE server;
     SOCKET l;
     HANDLE t;
+    struct accept_each server;
     int len;
 
     winetest_push_context("IPv%d", family == AF_INET6 ? 6 : 4);
     server_secured = server_insecure = server_served = 0;
     l = secured_listener(family, &server, &len);
-    t = CreateThread(NULL, 0, accept_loop, (void *)l, 0, NULL);
+    t = start_accept_each(&server, l, echo_connection);
     test_blocking(family, &server, len);
     test_select(family, &server, len);
     test_wsapoll(family, &server, len);

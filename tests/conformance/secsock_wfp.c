@@ -61,19 +61,6 @@ static DWORD WINAPI echo_connection(void *arg)
     return 0;
 }
 
-static DWORD WINAPI accept_loop(void *arg)
-{
-    SOCKET l = (SOCKET)arg, a;
-
-    while ((a = accept(l, NULL, NULL)) != INVALID_SOCKET)
-    {
-        HANDLE t = CreateThread(NULL, 0, echo_connection, (void *)a, 0, NULL);
-        if (t) CloseHandle(t);
-        else closesocket(a);
-    }
-    return 0;
-}
-
 /* A connected, TLS-secured client that has exchanged a few bytes. */
 static SOCKET secured_client(int family, const SOCKADDR_STORAGE *server, int len)
 {
@@ -87,50 +74,7 @@ static SOCKET secured_client(int family, const SOCKADDR_STORAGE *server, int len
 
 /* ---- the 5-tuple the program sees, as WFP conditions --------------------------------------- */
 
-struct tuple {
-    int family;
-    SOCKADDR_STORAGE local, remote;
-    UINT32 local_v4, remote_v4;          /* host order */
-    FWP_BYTE_ARRAY16 local_v6, remote_v6;
-    UINT16 local_port, remote_port;
-};
-
-static void get_tuple(SOCKET s, int family, struct tuple *t)
-{
-    int len = sizeof(t->local);
-
-    memset(t, 0, sizeof(*t));
-    t->family = family;
-    ok(!getsockname(s, (struct sockaddr *)&t->local, &len), "getsockname: %d\n", WSAGetLastError());
-    len = sizeof(t->remote);
-    ok(!getpeername(s, (struct sockaddr *)&t->remote, &len), "getpeername: %d\n", WSAGetLastError());
-    t->local_port = port_of(&t->local);
-    t->remote_port = port_of(&t->remote);
-    if (family == AF_INET)
-    {
-        t->local_v4 = ntohl(((struct sockaddr_in *)&t->local)->sin_addr.s_addr);
-        t->remote_v4 = ntohl(((struct sockaddr_in *)&t->remote)->sin_addr.s_addr);
-    }
-    else
-    {
-        memcpy(t->local_v6.byteArray16, &((struct sockaddr_in6 *)&t->local)->sin6_addr, 16);
-        memcpy(t->remote_v6.byteArray16, &((struct sockaddr_in6 *)&t->remote)->sin6_addr, 16);
-    }
-}
-
-static void addr_value(const struct tuple *t, BOOL local, FWP_CONDITION_VALUE0 *v)
-{
-    if (t->family == AF_INET)
-    {
-        v->type = FWP_UINT32;
-        v->uint32 = local ? t->local_v4 : t->remote_v4;
-    }
-    else
-    {
-        v->type = FWP_BYTE_ARRAY16_TYPE;
-        v->byteArray16 = (FWP_BYTE_ARRAY16 *)(local ? &t->local_v6 : &t->remote_v6);
-    }
-}
+#include "wfp_tuple.h"
 
 /* conds: 2 (addresses) or 4 (and ports). */
 static void make_template(const struct tuple *t, const GUID *layer, FWP_FILTER_ENUM_TYPE type,
@@ -494,6 +438,7 @@ static void test_family(int family)
 {
     SOCKADDR_STORAGE server;
     HANDLE engine = NULL, stale = NULL, t;
+    struct accept_each server;
     struct tuple tuple;
     SOCKET l, s;
     DWORD err;
@@ -505,7 +450,7 @@ static void test_family(int family)
     ok(!bind(l, (struct sockaddr *)&server, len) && !listen(l, SOMAXCONN), "listen: %d\n", WSAGetLastError());
     n = len;
     getsockname(l, (struct sockaddr *)&server, &n);
-    t = CreateThread(NULL, 0, accept_loop, (void *)l, 0, NULL);
+    t = start_accept_each(&server, l, echo_connection);
     s = secured_client(family, &server, len);
     get_tuple(s, family, &tuple);
 
