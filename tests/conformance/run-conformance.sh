@@ -107,6 +107,10 @@ cat "$work/install.log"
 # a persistent one (-p) serves every program.
 WINEPREFIX="$work/secsock" "$WINESERVER" -w
 WINEPREFIX="$work/secsock" "$WINESERVER" -p
+# Wine's own processes (services, winedevice) start with the first program
+# and, the server being persistent, stay: let them hold /dev/null, not a
+# program's output.
+WINEPREFIX="$work/secsock" "$WINE64" cmd /c exit >/dev/null 2>&1
 # The prefix's DLLs must be the ones just built, for each arch that runs.
 for arch in $arches; do
   case $arch in x86_64) pe=x86_64-windows sysdir=system32 ;; i686) pe=i386-windows sysdir=syswow64 ;; esac
@@ -139,6 +143,7 @@ done
 WINEPREFIX="$work/stock" "$WINE64" wineboot -i >/dev/null 2>&1
 WINEPREFIX="$work/stock" "$WINESERVER" -w
 WINEPREFIX="$work/stock" "$WINESERVER" -p
+WINEPREFIX="$work/stock" "$WINE64" cmd /c exit >/dev/null 2>&1
 for arch in $arches; do run "$arch" "$work/stock" passthrough; done
 
 status=0

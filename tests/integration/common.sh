@@ -42,7 +42,3 @@ start_recorder() {
 }
 
 "$secsockctl" install >"$work/install.log" 2>&1 || { cat "$work/install.log"; echo "FAILED: install"; exit 1; }
-# One persistent wineserver for the script's programs: Wine's own (-p0)
-# exits with the last program and can race the next one's start.
-"$WINESERVER" -w
-"$WINESERVER" -p
