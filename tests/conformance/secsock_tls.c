@@ -648,13 +648,13 @@ static void test_family(int family)
     SOCKADDR_STORAGE server;
     SOCKET l;
     HANDLE t;
-    struct accept_each server;
+    struct accept_each accepting;
     int len;
 
     winetest_push_context("IPv%d", family == AF_INET6 ? 6 : 4);
     server_secured = server_insecure = server_served = 0;
     l = secured_listener(family, &server, &len);
-    t = start_accept_each(&server, l, echo_connection);
+    t = start_accept_each(&accepting, l, echo_connection);
     test_blocking(family, &server, len);
     test_select(family, &server, len);
     test_wsapoll(family, &server, len);

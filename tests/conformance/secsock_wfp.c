@@ -438,7 +438,7 @@ static void test_family(int family)
 {
     SOCKADDR_STORAGE server;
     HANDLE engine = NULL, stale = NULL, t;
-    struct accept_each server;
+    struct accept_each accepting;
     struct tuple tuple;
     SOCKET l, s;
     DWORD err;
@@ -450,7 +450,7 @@ static void test_family(int family)
     ok(!bind(l, (struct sockaddr *)&server, len) && !listen(l, SOMAXCONN), "listen: %d\n", WSAGetLastError());
     n = len;
     getsockname(l, (struct sockaddr *)&server, &n);
-    t = start_accept_each(&server, l, echo_connection);
+    t = start_accept_each(&accepting, l, echo_connection);
     s = secured_client(family, &server, len);
     get_tuple(s, family, &tuple);
 
