@@ -303,14 +303,10 @@ static void test_unsecured(void)
 
 START_TEST(secsock_peer)
 {
-    char trusted[8], path[MAX_PATH];
+    char path[MAX_PATH];
     HANDLE f;
 
-    if (!GetEnvironmentVariableA("SECSOCK_TLS_TRUSTED", trusted, sizeof(trusted)) || strcmp(trusted, "1"))
-    {
-        skip("the runner did not trust this service's identity on loopback (SECSOCK_TLS_TRUSTED=1)\n");
-        return;
-    }
+    if (!loopback_trusted()) return;
     startup();
     probe_anonymous();
     check_no_thread_token(__LINE__);

@@ -194,6 +194,17 @@ static HANDLE start_accept_each(struct accept_each *ae, SOCKET listener, LPTHREA
     return CreateThread(NULL, 0, accept_each_thread, ae, 0, NULL);
 }
 
+/* Whether the runner's TLS service trusts its own identity on loopback
+ * (it says so with SECSOCK_TLS_TRUSTED=1); if not, the skip says why. */
+static BOOL loopback_trusted(void)
+{
+    char trusted[8];
+
+    if (GetEnvironmentVariableA("SECSOCK_TLS_TRUSTED", trusted, sizeof(trusted)) && !strcmp(trusted, "1")) return TRUE;
+    skip("the runner did not trust this service's identity on loopback (SECSOCK_TLS_TRUSTED=1)\n");
+    return FALSE;
+}
+
 static SOCKET secured_socket(int family, int type, ULONG flags)
 {
     SOCKET_SECURITY_SETTINGS settings = { SOCKET_SECURITY_PROTOCOL_DEFAULT, flags };

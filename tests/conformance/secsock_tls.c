@@ -681,14 +681,9 @@ static void test_family(int family)
 
 START_TEST(secsock_tls)
 {
-    char trusted[8];
     SOCKET s;
 
-    if (!GetEnvironmentVariableA("SECSOCK_TLS_TRUSTED", trusted, sizeof(trusted)) || strcmp(trusted, "1"))
-    {
-        skip("the runner did not trust this service's identity on loopback (SECSOCK_TLS_TRUSTED=1)\n");
-        return;
-    }
+    if (!loopback_trusted()) return;
     startup();
     s = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
     get_extensions(s);

@@ -507,13 +507,10 @@ static void test_engine_errors(void)
 
 START_TEST(secsock_wfp)
 {
-    char trusted[8];
-
     startup();
     test_engine_errors();
-    if (!GetEnvironmentVariableA("SECSOCK_TLS_TRUSTED", trusted, sizeof(trusted)) || strcmp(trusted, "1"))
+    if (!loopback_trusted())
     {
-        skip("the runner did not trust this service's identity on loopback (SECSOCK_TLS_TRUSTED=1)\n");
         WSACleanup();
         return;
     }
